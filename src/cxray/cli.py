@@ -1,0 +1,470 @@
+"""The ``cxray`` command: parses arguments, calls services, prints. No business rules here."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cxray.errors import CxrayError
+
+app = typer.Typer(
+    help="cxray: customer experience you can act on. Every command takes --data-dir "
+    "(or $CXRAY_DATA_DIR).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+workspace_app = typer.Typer(
+    help="Create and list workspaces (one per company).", no_args_is_help=True
+)
+user_app = typer.Typer(
+    help="Create users and give them a role in a workspace.", no_args_is_help=True
+)
+token_app = typer.Typer(help="API tokens (one workspace each, revocable).", no_args_is_help=True)
+report_app = typer.Typer(help="Figures with their n and interval.", no_args_is_help=True)
+app.add_typer(workspace_app, name="workspace")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(report_app, name="report")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar="CXRAY_DATA_DIR", help="Where cxray keeps its data."),
+]
+WorkspaceOpt = Annotated[str, typer.Option("--workspace", "-w", help="The workspace's short name.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def setup(data_dir: Path | None) -> Path:
+    """Point Django at the data directory, apply migrations, return the directory."""
+    from cxray import paths
+
+    base = paths.data_dir(data_dir)
+    os.environ["CXRAY_DATA_DIR"] = str(base)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxray.web.config.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+    return base
+
+
+def _lang(language: str | None) -> str:
+    if language:
+        return language
+    env = (os.environ.get("CXRAY_LANGUAGE") or os.environ.get("LANG") or "en")[:2].lower()
+    return env if env in {"ru", "uk", "en"} else "en"
+
+
+def _t(message: str, language: str | None = None) -> str:
+    from django.utils import translation
+
+    with translation.override(_lang(language)):
+        return translation.gettext(message)
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# --- demo and serve --------------------------------------------------------------------------
+@app.command()
+def demo(
+    data_dir: DataDir = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Build the demo and exit.")] = False,
+    patients: Annotated[int, typer.Option(help="Number of patients to generate.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same company).")] = 7,
+    language: Annotated[
+        str | None, typer.Option(help="ru, uk or en (default: from $LANG).")
+    ] = None,
+) -> None:
+    """Build the demo company (a chain of private clinics) as workspace 'demo', then serve it."""
+    started = time.perf_counter()
+    setup(data_dir)
+    from cxray.demo import generate
+    from cxray.web.workspaces.demo import demo_install
+
+    lang = _lang(language)
+    typer.echo(_t("Generating the demo company…", lang))
+    company = generate(seed=seed, n_patients=patients)
+    logins = demo_install(company=company)
+    typer.echo(
+        _t("The demo company is ready in %(seconds).0f s.", lang)
+        % {"seconds": time.perf_counter() - started}
+    )
+    typer.echo("")
+    typer.echo(f"  {_t('Open', lang)}:     http://{host}:{port}/?lang={lang}")
+    for login in logins:
+        typer.echo(
+            f"  {_t('User', lang)}: {login.username:<15} {_t('Password', lang)}: "
+            f"{login.password}   ({_t(login.role, lang)})"
+        )
+    typer.echo("")
+    if not no_serve:
+        _serve(host, port, lang)
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    threads: Annotated[int, typer.Option(help="Worker threads.")] = 8,
+) -> None:
+    """Serve the web app and the API (waitress, embedded default)."""
+    setup(data_dir)
+    _serve(host, port, _lang(None), threads=threads)
+
+
+def _serve(host: str, port: int, lang: str, threads: int = 8) -> None:
+    from waitress import serve as waitress_serve
+
+    from cxray.web.config.wsgi import application
+
+    typer.echo(
+        _t("Serving on http://%(host)s:%(port)s/ — press Ctrl+C to stop.", lang)
+        % {"host": host, "port": port}
+    )
+    waitress_serve(application, host=host, port=port, threads=threads, ident="cxray")
+
+
+# --- workspaces, users, tokens ---------------------------------------------------------------
+@workspace_app.command("create")
+def workspace_create(
+    name: Annotated[str, typer.Argument(help="Short name: latin letters, digits, dashes.")],
+    data_dir: DataDir = None,
+    title: Annotated[str | None, typer.Option(help="The company's display name.")] = None,
+    currency: Annotated[str, typer.Option(help="ISO currency code.")] = "UAH",
+    language: Annotated[str, typer.Option(help="ru, uk or en.")] = "ru",
+    admin: Annotated[str | None, typer.Option(help="An existing user to make its admin.")] = None,
+) -> None:
+    """Create a workspace for a company."""
+    setup(data_dir)
+    from django.contrib.auth import get_user_model
+
+    from cxray.web.workspaces.services import workspace_create as create
+
+    owner = None
+    if admin:
+        owner = get_user_model().objects.filter(username=admin).first()
+        if owner is None:
+            raise CxrayError(f"user {admin!r} does not exist; create it with cxray user create")
+    ws = create(slug=name, name=title, currency=currency, language=language, owner=owner)
+    typer.echo(f"workspace {ws.slug!r} created")
+
+
+@workspace_app.command("list")
+def workspace_list(data_dir: DataDir = None, as_json: JsonOpt = False) -> None:
+    """List the workspaces."""
+    setup(data_dir)
+    from cxray.web.workspaces.models import Workspace
+
+    rows = list(Workspace.objects.values("slug", "name", "currency", "language"))
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        typer.echo(f"{row['slug']}\t{row['name']}")
+
+
+@user_app.command("create")
+def user_create(
+    username: Annotated[str, typer.Argument()],
+    workspace: WorkspaceOpt,
+    role: Annotated[
+        str, typer.Option(help="admin, cx_manager, unit_manager, frontline, viewer")
+    ] = "admin",
+    unit: Annotated[str | None, typer.Option(help="Unit code (unit managers).")] = None,
+    employee: Annotated[str | None, typer.Option(help="Employee code (frontline).")] = None,
+    email: Annotated[str, typer.Option()] = "",
+    password: Annotated[str | None, typer.Option(help="Default: generated and printed.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a user (or reuse one) and give them a role in a workspace."""
+    setup(data_dir)
+    import secrets
+
+    from django.contrib.auth import get_user_model
+
+    from cxray.web.accounts.services import membership_set
+    from cxray.web.accounts.services import user_create as create
+    from cxray.web.people.models import Employee, Unit
+    from cxray.web.workspaces.services import workspace_get
+
+    ws = workspace_get(slug=workspace)
+    user = get_user_model().objects.filter(username=username).first()
+    generated = None
+    if user is None:
+        generated = password or secrets.token_urlsafe(12)
+        user = create(username=username, password=generated, email=email)
+    unit_obj = Unit.objects.filter(workspace=ws, code=unit).first() if unit else None
+    emp_obj = Employee.objects.filter(workspace=ws, code=employee).first() if employee else None
+    if unit and unit_obj is None:
+        raise CxrayError(f"unit {unit!r} does not exist in workspace {workspace!r}")
+    if employee and emp_obj is None:
+        raise CxrayError(f"employee {employee!r} does not exist in workspace {workspace!r}")
+    membership_set(user=user, workspace=ws, role=role, unit=unit_obj, employee=emp_obj)
+    typer.echo(f"{username}: {role} in {workspace}")
+    if generated and not password:
+        typer.echo(f"password: {generated}")
+
+
+@token_app.command("create")
+def token_create(
+    workspace: WorkspaceOpt,
+    user: Annotated[str, typer.Option(help="The user the token acts as.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "api",
+    data_dir: DataDir = None,
+) -> None:
+    """Create an API token; it is printed once."""
+    setup(data_dir)
+    from django.contrib.auth import get_user_model
+
+    from cxray.web.accounts.services import api_token_create
+    from cxray.web.workspaces.services import workspace_get
+
+    owner = get_user_model().objects.filter(username=user).first()
+    if owner is None:
+        raise CxrayError(f"user {user!r} does not exist")
+    _token, key = api_token_create(workspace=workspace_get(slug=workspace), user=owner, name=name)
+    typer.echo(key)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    prefix: Annotated[str, typer.Argument(help="The first 8 characters of the token.")],
+    workspace: WorkspaceOpt,
+    data_dir: DataDir = None,
+) -> None:
+    """Revoke API tokens of a workspace by their first 8 characters."""
+    setup(data_dir)
+    from cxray.web.accounts.models import ApiToken
+    from cxray.web.accounts.services import api_token_revoke
+
+    tokens = list(
+        ApiToken.objects.filter(
+            workspace__slug=workspace, prefix=prefix[:8], revoked_at__isnull=True
+        )
+    )
+    if not tokens:
+        raise CxrayError(f"no live token starting with {prefix[:8]!r} in workspace {workspace!r}")
+    for token in tokens:
+        api_token_revoke(token=token)
+    typer.echo(f"revoked {len(tokens)} token(s)")
+
+
+# --- import, report, export ------------------------------------------------------------------
+@app.command("import")
+def import_(
+    kind: Annotated[
+        str, typer.Argument(help="customers, transactions, interactions, feedback, employees")
+    ],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV, XLSX or JSON file.")
+    ],
+    workspace: WorkspaceOpt,
+    map_: Annotated[
+        str | None, typer.Option("--map", help="field=column,... e.g. customer_id=Код")
+    ] = None,
+    date_order: Annotated[
+        str | None, typer.Option(help="DMY, MDY or YMD when dates are ambiguous.")
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(help="Feedback metric when the file has none: nps, csat, ces, enps."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and show, store nothing.")
+    ] = False,
+    data_dir: DataDir = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import a file of customers, transactions, interactions, feedback or employees."""
+    setup(data_dir)
+    from rich.progress import Progress
+
+    from cxray.web.imports.services import import_run
+    from cxray.web.workspaces.services import workspace_get
+
+    ws = workspace_get(slug=workspace)
+    mapping = _parse_map(map_) if map_ else None
+    defaults = {"metric": metric} if metric else None
+    with Progress(transient=True, disable=as_json or not sys.stderr.isatty()) as progress:
+        task = progress.add_task(f"{kind} {file.name}", total=None)
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total or None)
+
+        run = import_run(
+            workspace=ws,
+            kind=kind,
+            path=file,
+            mapping=mapping,
+            date_order=date_order,
+            defaults=defaults,
+            dry_run=dry_run,
+            progress=report,
+        )
+    summary = {
+        "file": str(file),
+        "kind": run.kind,
+        "status": run.status,
+        "rows": run.n_rows,
+        "stored": run.stored,
+        "unchanged": run.unchanged,
+        "skipped": run.skipped,
+        "warnings": run.warnings,
+        "columns": run.column_map,
+        "seconds": round(run.duration_s, 2),
+    }
+    if as_json:
+        _print_json(summary)
+        return
+    verb = "would store" if dry_run else "stored"
+    typer.echo(
+        f"{file.name}: {run.n_rows} rows read, {verb} {run.stored}, already there {run.unchanged}"
+    )
+    for reason, count in run.skipped.items():
+        typer.echo(f"  left out ({reason}): {count}")
+    for warning in run.warnings:
+        typer.echo(f"  note: {warning}")
+    for field, header in run.column_map.items():
+        typer.echo(f"  {field} <- {header!r}")
+
+
+def _parse_map(text: str) -> dict[str, str]:
+    mapping = {}
+    for part in text.split(","):
+        if "=" not in part:
+            raise CxrayError(
+                f"--map part {part!r} is not field=column (e.g. customer_id=Код клиента)"
+            )
+        field, column = part.split("=", 1)
+        mapping[field.strip()] = column.strip()
+    return mapping
+
+
+def _score_report(
+    metric: str, workspace: str, by: str | None, data_dir: Path | None, as_json: bool
+) -> None:
+    setup(data_dir)
+    from cxray.web.accounts.scope import Scope
+    from cxray.web.dashboards.selectors import score_report
+    from cxray.web.workspaces.services import workspace_get
+
+    result = score_report(
+        workspace=workspace_get(slug=workspace), scope=Scope(), metric=metric, by=by
+    )
+    if as_json:
+        _print_json([{"group": k, **s.as_dict()} for k, s in result.items()])
+        return
+    for group, s in result.items():
+        label = "all" if group is None else str(group)
+        flag = "" if s.reliable else f"  (n < {s.min_n}: too few answers to rely on)"
+        typer.echo(
+            f"{label:<30} {metric.upper()} {s.value:7.1f}  [{s.low:.1f}, {s.high:.1f}]  "
+            f"n={s.n}{flag}"
+        )
+
+
+ByOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--by", help="month, quarter, segment, touchpoint, unit, stage, employee, channel, language"
+    ),
+]
+
+
+@report_app.command("nps")
+def report_nps(
+    workspace: WorkspaceOpt, by: ByOpt = None, data_dir: DataDir = None, as_json: JsonOpt = False
+) -> None:
+    """Net Promoter Score with its 95% interval and n."""
+    _score_report("nps", workspace, by, data_dir, as_json)
+
+
+@report_app.command("csat")
+def report_csat(
+    workspace: WorkspaceOpt, by: ByOpt = None, data_dir: DataDir = None, as_json: JsonOpt = False
+) -> None:
+    """CSAT: the share of 4–5 answers on a 1–5 scale, with its interval and n."""
+    _score_report("csat", workspace, by, data_dir, as_json)
+
+
+@report_app.command("ces")
+def report_ces(
+    workspace: WorkspaceOpt, by: ByOpt = None, data_dir: DataDir = None, as_json: JsonOpt = False
+) -> None:
+    """CES: mean effort on a 1–7 scale, with its interval and n."""
+    _score_report("ces", workspace, by, data_dir, as_json)
+
+
+@app.command()
+def export(
+    file: Annotated[Path, typer.Argument(help="The zip file to write (CSV per table).")],
+    workspace: WorkspaceOpt,
+    data_dir: DataDir = None,
+) -> None:
+    """Export a workspace's data as a zip of CSV files (UTF-8, Excel-safe)."""
+    setup(data_dir)
+    from cxray.web.workspaces.export import export_zip
+    from cxray.web.workspaces.services import workspace_get
+
+    export_zip(workspace=workspace_get(slug=workspace), path=file)
+    typer.echo(f"written {file}")
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="The backup file to write.")],
+    workspace: Annotated[
+        list[str] | None,
+        typer.Option("--workspace", "-w", help="Only these workspaces (repeatable)."),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Back up workspaces (both stores) to one file."""
+    setup(data_dir)
+    from cxray.web.workspaces.backup import backup_create
+
+    slugs = backup_create(path=file, slugs=workspace or None)
+    typer.echo(f"backed up {', '.join(slugs) or 'nothing'} to {file}")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A cxray backup file.")],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Overwrite workspaces that exist.")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Restore workspaces from a backup file."""
+    setup(data_dir)
+    from cxray.web.workspaces.backup import backup_restore
+
+    slugs = backup_restore(path=file, replace=replace)
+    typer.echo(f"restored {', '.join(slugs)}")
+
+
+def main() -> None:
+    try:
+        app()
+    except CxrayError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

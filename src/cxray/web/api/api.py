@@ -1,0 +1,301 @@
+"""The REST API, /api/v1/: one workspace per token; its OpenAPI document is /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from django.db import IntegrityError
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import File, Form, NinjaAPI, Query, Router
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from cxray.analytics.results import Score
+from cxray.errors import CxrayError, InvalidInputError
+from cxray.ingest import ImportRejected
+from cxray.web.accounts.scope import can_import, can_manage
+from cxray.web.api.auth import WorkspaceToken
+from cxray.web.api.schemas import (
+    EmployeeIn,
+    EmployeeOut,
+    ErrorOut,
+    GroupScoreOut,
+    HeadlineOut,
+    ImportOut,
+    TouchpointIn,
+    TouchpointOut,
+    UnitIn,
+    UnitOut,
+    WorkspaceOut,
+)
+from cxray.web.dashboards.selectors import home_headline, score_report
+from cxray.web.imports.models import ImportKind, ImportRun
+from cxray.web.imports.selectors import import_run_get, import_run_list
+from cxray.web.imports.services import import_run
+from cxray.web.journeys.models import Touchpoint
+from cxray.web.journeys.services import touchpoint_upsert
+from cxray.web.people.models import Unit
+from cxray.web.people.selectors import employee_list, unit_list
+from cxray.web.people.services import employees_upsert, unit_create
+
+api = NinjaAPI(
+    title="cxray API",
+    version="1",
+    description="Customer-experience data of one workspace. Authenticate with "
+    "`Authorization: Bearer <token>`; create a token with `cxray token create`.",
+    auth=WorkspaceToken(),
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    urls_namespace="api-v1",
+)
+router = Router()
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+@api.exception_handler(InvalidInputError)
+def _invalid(request: HttpRequest, exc: InvalidInputError):
+    return api.create_response(request, {"detail": str(exc)}, status=400)
+
+
+def _require(request: HttpRequest, allowed: bool) -> None:
+    if not allowed:
+        raise HttpError(403, f"the role {request.membership.role!r} may not do this")
+
+
+def _score_out(s: Score) -> dict:
+    d = s.as_dict()
+    return {k: d.get(k) for k in ("value", "low", "high", "n", "reliable")}
+
+
+@router.get("/workspace", response={200: WorkspaceOut, **ERRORS}, tags=["workspace"])
+def workspace(request: HttpRequest):
+    ws = request.workspace
+    return {
+        "slug": ws.slug,
+        "name": ws.name,
+        "currency": ws.currency,
+        "language": ws.language,
+        "role": request.membership.role,
+    }
+
+
+@router.get("/units", response={200: list[UnitOut], **ERRORS}, tags=["organisation"])
+def units(request: HttpRequest):
+    return [
+        {
+            "code": u.code,
+            "name": u.name,
+            "kind": u.kind,
+            "parent": u.parent.code if u.parent else None,
+        }
+        for u in unit_list(workspace=request.workspace, scope=request.scope)
+    ]
+
+
+@router.post("/units", response={201: UnitOut, **ERRORS}, tags=["organisation"])
+def unit_add(request: HttpRequest, body: UnitIn):
+    _require(request, can_manage(request.membership))
+    parent = None
+    if body.parent:
+        parent = Unit.objects.filter(workspace=request.workspace, code=body.parent).first()
+        if parent is None:
+            raise HttpError(400, f"parent unit {body.parent!r} does not exist in this workspace")
+    u = unit_create(
+        workspace=request.workspace, code=body.code, name=body.name, kind=body.kind, parent=parent
+    )
+    return 201, {
+        "code": u.code,
+        "name": u.name,
+        "kind": u.kind,
+        "parent": u.parent.code if u.parent else None,
+    }
+
+
+def _employee_out(e) -> dict:
+    return {
+        "code": e.code,
+        "name": e.name,
+        "unit": e.unit.code,
+        "position": e.position,
+        "hired": e.hired,
+        "left": e.left,
+    }
+
+
+@router.get("/employees", response={200: list[EmployeeOut], **ERRORS}, tags=["organisation"])
+def employees(request: HttpRequest):
+    return [
+        _employee_out(e) for e in employee_list(workspace=request.workspace, scope=request.scope)
+    ]
+
+
+@router.get("/employees/{code}", response={200: EmployeeOut, **ERRORS}, tags=["organisation"])
+def employee(request: HttpRequest, code: str):
+    e = employee_list(workspace=request.workspace, scope=request.scope).filter(code=code).first()
+    if e is None:
+        raise HttpError(404, "no such employee")
+    return _employee_out(e)
+
+
+@router.put("/employees/{code}", response={200: EmployeeOut, **ERRORS}, tags=["organisation"])
+def employee_put(request: HttpRequest, code: str, body: EmployeeIn):
+    _require(request, can_import(request.membership))
+    if body.code != code:
+        raise HttpError(400, "the code in the path and in the body differ")
+    import pyarrow as pa
+
+    row = {
+        "employee_id": body.code,
+        "name": body.name,
+        "unit_id": body.unit,
+        "position": body.position,
+        "hired": body.hired,
+        "left": body.left,
+    }
+    try:
+        employees_upsert(workspace=request.workspace, rows=pa.Table.from_pylist([row]))
+    except IntegrityError as exc:
+        raise HttpError(400, f"cannot store the employee: {exc}") from exc
+    return _employee_out(
+        employee_list(workspace=request.workspace, scope=request.scope).get(code=code)
+    )
+
+
+def _touchpoint_out(t: Touchpoint) -> dict:
+    return {
+        "code": t.code,
+        "name": t.name,
+        "journey": t.journey,
+        "stage": t.stage,
+        "channel": t.channel,
+        "owner_unit": t.owner_unit.code if t.owner_unit else None,
+    }
+
+
+@router.get("/touchpoints", response={200: list[TouchpointOut], **ERRORS}, tags=["organisation"])
+def touchpoints(request: HttpRequest):
+    qs = Touchpoint.objects.filter(workspace=request.workspace).select_related("owner_unit")
+    return [_touchpoint_out(t) for t in qs]
+
+
+@router.put("/touchpoints/{code}", response={200: TouchpointOut, **ERRORS}, tags=["organisation"])
+def touchpoint_put(request: HttpRequest, code: str, body: TouchpointIn):
+    _require(request, can_import(request.membership))
+    owner = None
+    if body.owner_unit:
+        owner = Unit.objects.filter(workspace=request.workspace, code=body.owner_unit).first()
+        if owner is None:
+            raise HttpError(400, f"unit {body.owner_unit!r} does not exist in this workspace")
+    t = touchpoint_upsert(
+        workspace=request.workspace,
+        code=code,
+        name=body.name,
+        journey=body.journey,
+        stage=body.stage,
+        channel=body.channel,
+        owner_unit=owner,
+    )
+    return _touchpoint_out(t)
+
+
+def _import_out(run: ImportRun) -> dict:
+    return {
+        "id": run.pk,
+        "kind": run.kind,
+        "file_name": run.file_name,
+        "status": run.status,
+        "n_rows": run.n_rows,
+        "stored": run.stored,
+        "unchanged": run.unchanged,
+        "skipped": run.skipped,
+        "warnings": run.warnings,
+        "errors": [
+            {**e, "value": None if e.get("value") is None else str(e["value"])} for e in run.errors
+        ],
+        "column_map": run.column_map,
+        "created_at": run.created_at,
+    }
+
+
+@router.get("/imports", response={200: list[ImportOut], **ERRORS}, tags=["import"])
+def imports(request: HttpRequest):
+    _require(request, can_import(request.membership))
+    return [_import_out(r) for r in import_run_list(workspace=request.workspace)[:200]]
+
+
+@router.get("/imports/{int:pk}", response={200: ImportOut, **ERRORS}, tags=["import"])
+def import_detail(request: HttpRequest, pk: int):
+    _require(request, can_import(request.membership))
+    return _import_out(import_run_get(workspace=request.workspace, pk=pk))
+
+
+@router.post("/imports/{kind}", response={201: ImportOut, **ERRORS}, tags=["import"])
+def import_upload(
+    request: HttpRequest,
+    kind: ImportKind,
+    file: File[UploadedFile],
+    dry_run: Form[bool] = False,
+    date_order: Form[str] = "",
+    mapping: Form[str] = "",
+):
+    """Import a CSV, XLSX or JSON file. ``mapping`` is a JSON object: field → column header.
+
+    A file with any bad row is rejected whole (422, every error listed) and nothing is stored.
+    """
+    _require(request, can_import(request.membership))
+    try:
+        column_map = json.loads(mapping) if mapping else None
+    except json.JSONDecodeError as exc:
+        raise HttpError(400, f"mapping is not valid JSON: {exc}") from exc
+    suffix = "".join(Path(file.name or "upload.csv").suffixes[-2:])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        with path.open("wb") as f:
+            for chunk in file.chunks():
+                f.write(chunk)
+        try:
+            run = import_run(
+                workspace=request.workspace,
+                kind=kind.value,
+                path=path,
+                file_name=file.name,
+                user=request.user,
+                mapping=column_map,
+                date_order=date_order or None,
+                dry_run=dry_run,
+            )
+        except ImportRejected:
+            rejected = import_run_list(workspace=request.workspace).first()
+            return 422, {"detail": json.dumps(_import_out(rejected), default=str)}
+        except CxrayError as exc:
+            raise HttpError(400, str(exc)) from exc
+    return 201, _import_out(run)
+
+
+@router.get("/reports/headline", response={200: HeadlineOut, **ERRORS}, tags=["reports"])
+def report_headline(request: HttpRequest):
+    h = home_headline(workspace=request.workspace, scope=request.scope, as_of=timezone.localdate())
+    return {
+        "as_of": h.as_of,
+        "nps": _score_out(h.nps),
+        "customers": h.customers,
+        "revenue_12m": h.revenue,
+        "churn_rate_12m": _score_out(h.churn),
+        "churn_basis": h.churn_basis,
+    }
+
+
+@router.get("/reports/{metric}", response={200: list[GroupScoreOut], **ERRORS}, tags=["reports"])
+def report_score(request: HttpRequest, metric: str, by: Query[str] = ""):
+    """NPS, CSAT, CES or eNPS over all responses, or by month, quarter, touchpoint, unit,
+    employee, channel, language, segment or stage."""
+    result = score_report(
+        workspace=request.workspace, scope=request.scope, metric=metric, by=by or None
+    )
+    return [{"group": None if k is None else str(k), **_score_out(v)} for k, v in result.items()]
+
+
+api.add_router("/", router)

@@ -1,0 +1,51 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from cxray.web.api.api import api
+from cxray.web.dashboards import views as dashboards
+from cxray.web.imports import views as imports
+from cxray.web.people import views as people
+from cxray.web.workspaces import views as workspaces
+
+workspace_patterns = [
+    path("", dashboards.home, name="home"),
+    path("imports/", imports.imports, name="imports"),
+    path("imports/<str:token>/", imports.preview, name="import_preview"),
+    path("imports/run/<int:pk>/", imports.detail, name="import_detail"),
+    path("people/", people.organisation, name="organisation"),
+    path("export.zip", workspaces.export, name="export"),
+]
+
+urlpatterns = [
+    path("", workspaces.index, name="index"),
+    path("workspaces/new/", workspaces.create, name="workspace_create"),
+    path("w/<slug:slug>/", include(workspace_patterns)),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("api/v1/", api.urls),
+]

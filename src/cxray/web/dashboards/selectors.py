@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from datetime import date
+
+import ibis
+
+from cxray.analytics import scores
+from cxray.analytics.headline import Headline, headline
+from cxray.analytics.results import Score
+from cxray.analytics.store import AnalyticsStore
+from cxray.errors import InvalidInputError
+from cxray.web.accounts.scope import Scope
+from cxray.web.analytics_store import analytics
+from cxray.web.workspaces.models import Workspace
+
+SCOPED_FACTS = ("transactions", "interactions", "responses")
+
+
+class ScopedStore:
+    """A read-only view of the store that shows only what one membership's scope allows.
+
+    Facts are filtered on their unit or employee; customers are those who had an interaction
+    or a transaction inside the scope.
+    """
+
+    def __init__(self, store: AnalyticsStore, scope: Scope) -> None:
+        self.store = store
+        self.scope = scope
+
+    def table(self, name: str, workspace: str) -> ibis.Table:
+        t = self.store.table(name, workspace)
+        if self.scope.is_full:
+            return t
+        if name in SCOPED_FACTS:
+            return self._filter(t)
+        if name == "customers":
+            seen = self._filter(self.store.table("interactions", workspace)).select("customer_id")
+            paid = self._filter(self.store.table("transactions", workspace)).select("customer_id")
+            return t.filter(t.customer_id.isin(seen.union(paid).customer_id))
+        return t
+
+    def _filter(self, t: ibis.Table) -> ibis.Table:
+        if self.scope.unit_ids is not None:
+            t = t.filter(t.unit_id.isin(list(self.scope.unit_ids)))
+        if self.scope.employee_ids is not None:
+            t = t.filter(t.employee_id.isin(list(self.scope.employee_ids)))
+        return t
+
+
+def home_headline(*, workspace: Workspace, scope: Scope, as_of: date) -> Headline:
+    with analytics() as store:
+        return headline(ScopedStore(store, scope), workspace.slug, as_of=as_of)
+
+
+REPORT_BY = {
+    "month": None,
+    "quarter": None,
+    "touchpoint": "touchpoint_id",
+    "unit": "unit_id",
+    "employee": "employee_id",
+    "channel": "channel",
+    "language": "language",
+    "segment": "segment",
+    "stage": "stage",
+}
+METRICS = ("nps", "csat", "ces", "enps")
+
+
+def score_report(
+    *, workspace: Workspace, scope: Scope, metric: str = "nps", by: str | None = None
+) -> dict[object, Score]:
+    """One score for the workspace, or one per group (``by`` from :data:`REPORT_BY`)."""
+    if metric not in METRICS:
+        raise InvalidInputError(f"metric {metric!r} is not one of {', '.join(METRICS)}")
+    if by is not None and by not in REPORT_BY:
+        raise InvalidInputError(f"cannot break down by {by!r}; use one of {', '.join(REPORT_BY)}")
+    with analytics() as store:
+        scoped = ScopedStore(store, scope)
+        t = scoped.table("responses", workspace.slug)
+        t = t.filter(t.metric == metric)
+        if by is None:
+            return {None: scores.score_of(metric, t)}
+        if by in ("month", "quarter"):
+            return dict(scores.score_trend(metric, t, freq=by))
+        if by == "segment":
+            c = scoped.table("customers", workspace.slug).select("customer_id", "segment")
+            t = t.left_join(c, t.customer_id == c.customer_id)
+        if by == "stage":
+            tp = scoped.table("touchpoints", workspace.slug).select("touchpoint_id", "stage")
+            t = t.left_join(tp, t.touchpoint_id == tp.touchpoint_id)
+        return scores.score_by(metric, t, REPORT_BY[by])

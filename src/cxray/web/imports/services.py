@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from cxray.errors import InvalidInputError
+from cxray.ingest import ImportRejected, import_file, parse_file
+from cxray.web.analytics_store import analytics
+from cxray.web.imports.models import ImportKind, ImportRun, ImportStatus
+from cxray.web.people.services import employees_upsert
+from cxray.web.workspaces.models import Workspace
+
+MAX_LOGGED_ERRORS = 500
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def import_run(
+    *,
+    workspace: Workspace,
+    kind: str,
+    path: Path,
+    file_name: str | None = None,
+    user: AbstractBaseUser | None = None,
+    mapping: dict[str, str] | None = None,
+    date_order: str | None = None,
+    defaults: dict[str, str] | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportRun:
+    """Import one file into the workspace; the run is logged whether it is stored or rejected.
+
+    A rejected file stores nothing (the log entry lists every error) and raises
+    :class:`cxray.ingest.ImportRejected` after the log entry is saved.
+    """
+    if kind not in ImportKind.values:
+        raise InvalidInputError(
+            f"cannot import {kind!r}: choose one of {', '.join(ImportKind.values)}"
+        )
+    run = ImportRun(
+        workspace=workspace,
+        kind=kind,
+        file_name=file_name or path.name,
+        sha256=file_sha256(path),
+        created_by=user,
+    )
+    options = {
+        "workspace": workspace.slug,
+        "mapping": mapping,
+        "date_order": date_order,
+        "defaults": defaults,
+        "progress": progress,
+    }
+    started = time.perf_counter()
+    try:
+        if kind == ImportKind.EMPLOYEES:
+            _import_employees(run, path, dry_run=dry_run, **options)
+        else:
+            with analytics() as store:
+                result = import_file(store, kind, path, dry_run=dry_run, **options)
+            run.n_rows, run.stored, run.unchanged = result.n_rows, result.stored, result.unchanged
+            run.skipped, run.warnings = dict(result.skipped), list(result.warnings)
+            run.column_map = dict(result.column_map)
+        run.status = ImportStatus.DRY_RUN if dry_run else ImportStatus.DONE
+    except ImportRejected as rejected:
+        parsed = rejected.parsed
+        run.status = ImportStatus.REJECTED
+        run.n_rows = parsed.n_rows if parsed else 0
+        run.errors = [_error_dict(e) for e in (parsed.errors if parsed else [])][:MAX_LOGGED_ERRORS]
+        if not run.errors:
+            run.errors = [{"message": str(rejected)}]
+        run.duration_s = time.perf_counter() - started
+        run.save()
+        raise
+    run.duration_s = time.perf_counter() - started
+    run.save()
+    return run
+
+
+def _import_employees(
+    run: ImportRun, path: Path, *, dry_run: bool, workspace: str, **options
+) -> None:
+    parsed = parse_file("employees", path, workspace=workspace, **options)
+    if parsed.errors:
+        raise ImportRejected(parsed)
+    run.n_rows = parsed.n_rows
+    run.skipped, run.warnings = dict(parsed.skipped), list(parsed.warnings)
+    run.column_map = dict(parsed.column_map)
+    if dry_run:
+        run.stored = parsed.table.num_rows
+        return
+    with transaction.atomic():
+        result = employees_upsert(workspace=run.workspace, rows=parsed.table)
+    run.stored = result.created + result.updated
+    run.unchanged = parsed.table.num_rows - run.stored
+    if result.units_created:
+        run.warnings.append("units created: " + ", ".join(result.units_created))
+
+
+def _error_dict(error: object) -> dict[str, object]:
+    return {k: getattr(error, k, None) for k in ("file", "row", "column", "value", "message")}

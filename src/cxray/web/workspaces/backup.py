@@ -1,0 +1,118 @@
+"""Back up workspaces (app database rows and analytics tables) to one zip file, and restore.
+
+The app rows are serialised with natural keys (workspace slug, unit code, user name), so a
+backup restores into any install, empty or not, without primary-key clashes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from django.contrib.auth import get_user_model
+from django.core import serializers
+from django.db import transaction
+
+import cxray
+from cxray.analytics.schema import TABLES
+from cxray.errors import InvalidInputError
+from cxray.web.accounts.models import ApiToken, Membership
+from cxray.web.analytics_store import analytics
+from cxray.web.imports.models import ImportRun
+from cxray.web.journeys.models import Touchpoint
+from cxray.web.people.models import UNIT_KIND_DEPTH, Employee, Unit
+from cxray.web.workspaces.models import Workspace
+
+FORMAT = "cxray-backup-1"
+
+
+def backup_create(*, path: Path, slugs: list[str] | None = None) -> list[str]:
+    """Write the named workspaces (all when None) to ``path``; return the slugs written."""
+    workspaces = list(
+        Workspace.objects.filter(slug__in=slugs) if slugs else Workspace.objects.all()
+    )
+    missing = set(slugs or []) - {w.slug for w in workspaces}
+    if missing:
+        raise InvalidInputError(f"no such workspace: {', '.join(sorted(missing))}")
+    objects: list = []
+    users = get_user_model().objects.filter(memberships__workspace__in=workspaces).distinct()
+    objects += list(users)
+    objects += workspaces
+    units = list(
+        Unit.objects.filter(workspace__in=workspaces).select_related("workspace", "parent")
+    )
+    # Parents before children, so natural foreign keys resolve while loading.
+    objects += sorted(units, key=lambda u: UNIT_KIND_DEPTH[u.kind])
+    for model in (Employee, Touchpoint, Membership):
+        objects += list(model.objects.filter(workspace__in=workspaces))
+    app_json = serializers.serialize(
+        "json", objects, use_natural_foreign_keys=True, use_natural_primary_keys=True
+    )
+    runs = serializers.serialize(
+        "json", ImportRun.objects.filter(workspace__in=workspaces), use_natural_foreign_keys=True
+    )
+    manifest = {
+        "format": FORMAT,
+        "cxray": cxray.__version__,
+        "created": datetime.now(UTC).isoformat(),
+        "workspaces": [w.slug for w in workspaces],
+    }
+    tmp = path.with_name(path.name + ".partial")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf, analytics() as store:
+        zf.writestr("manifest.json", json.dumps(manifest, indent=2))
+        zf.writestr("app.json", app_json)
+        zf.writestr("imports.json", runs)
+        for name in TABLES:
+            t = store.con.table(name)
+            arrow = t.filter(t.workspace.isin(manifest["workspaces"])).to_pyarrow()
+            buffer = io.BytesIO()
+            pq.write_table(arrow, buffer)
+            zf.writestr(f"analytics/{name}.parquet", buffer.getvalue())
+    tmp.replace(path)  # a half-written backup never carries the final name
+    return manifest["workspaces"]
+
+
+def backup_restore(*, path: Path, replace: bool = False) -> list[str]:
+    """Restore every workspace in the backup; existing ones only with ``replace``."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, FileNotFoundError) as exc:
+        raise InvalidInputError(f"{path} is not a cxray backup ({exc})") from exc
+    with zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        if manifest.get("format") != FORMAT:
+            raise InvalidInputError(f"{path} has format {manifest.get('format')!r}, not {FORMAT}")
+        slugs: list[str] = manifest["workspaces"]
+        clash = list(Workspace.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        if clash and not replace:
+            raise InvalidInputError(
+                f"workspace(s) {', '.join(clash)} already exist; restore with --replace to "
+                "overwrite them, or restore into another data directory"
+            )
+        tables = {
+            name: pq.read_table(io.BytesIO(zf.read(f"analytics/{name}.parquet"))) for name in TABLES
+        }
+        existing_users = set(get_user_model().objects.values_list("username", flat=True))
+        with transaction.atomic():
+            Workspace.objects.filter(slug__in=slugs).delete()
+            for obj in serializers.deserialize(
+                "json", zf.read("app.json"), handle_forward_references=True
+            ):
+                if obj.object._meta.model_name == "user" and obj.object.username in existing_users:
+                    continue  # keep the local account and its password
+                obj.save()
+            for obj in serializers.deserialize("json", zf.read("imports.json")):
+                obj.object.pk = None
+                obj.save()
+            ApiToken.objects.filter(workspace__slug__in=slugs).delete()
+            with analytics() as store, store.transaction():
+                for slug in slugs:
+                    store.delete_workspace(slug)
+                for name, table in tables.items():
+                    if table.num_rows:
+                        store.write(name, table)
+    return slugs

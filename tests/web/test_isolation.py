@@ -1,0 +1,117 @@
+"""Data of one workspace is never visible from another: every page, export and API call."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cxray.web.imports.models import ImportRun
+
+pytestmark = pytest.mark.django_db
+
+
+def workspace_url_names() -> list[str]:
+    """Every named route under /w/<slug>/, found by walking the URL configuration."""
+    names = []
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and "<slug:slug>" in str(entry.pattern):
+            names += [p.name for p in entry.url_patterns if isinstance(p, URLPattern)]
+    return names
+
+
+def url_for(name: str, slug: str, objects: dict) -> str:
+    kwargs: dict = {"slug": slug}
+    if name == "import_detail":
+        kwargs["pk"] = objects["run"].pk
+    if name == "import_preview":
+        kwargs["token"] = "0" * 32
+    return reverse(name, kwargs=kwargs)
+
+
+def test_every_workspace_page_of_another_company_is_404(client, two_companies):
+    a, b = two_companies
+    run_b = ImportRun.objects.create(
+        workspace=b["ws"], kind="feedback", file_name="b.csv", sha256="x", status="done"
+    )
+    client.force_login(a["admin"])
+    names = workspace_url_names()
+    assert {"home", "imports", "import_detail", "organisation", "export"} <= set(names)
+    for name in names:
+        own = client.get(url_for(name, "alpha", {"run": run_b}))
+        other = client.get(url_for(name, "beta", {"run": run_b}))
+        assert other.status_code == 404, name
+        if name == "import_detail":
+            # B's import run through A's own workspace URL is not found either.
+            assert own.status_code == 404
+        elif name != "import_preview":
+            assert own.status_code == 200, name
+
+
+def test_home_shows_only_own_figures(client, two_companies):
+    a, _b = two_companies
+    client.force_login(a["admin"])
+    html = client.get(reverse("home", args=["alpha"])).content.decode()
+    # alpha: 6 promoters, 2 detractors → NPS 50; beta would be −66.7.
+    assert ">50<" in html.replace(" ", "")
+    assert "Company beta" not in html
+
+
+def test_export_contains_only_own_rows(client, two_companies):
+    a, _b = two_companies
+    client.force_login(a["admin"])
+    response = client.get(reverse("export", args=["alpha"]))
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    customers = archive.read("customers.csv").decode("utf-8-sig")
+    assert customers.count("Customer alpha") == 8
+    assert "beta" not in customers
+    assert archive.read("responses.csv").decode("utf-8-sig").count("\n") == 9  # header + 8
+
+
+def api(client, token: str, path: str, **kwargs):
+    return client.get(f"/api/v1{path}", HTTP_AUTHORIZATION=f"Bearer {token}", **kwargs)
+
+
+def test_api_token_sees_only_its_workspace(client, two_companies):
+    a, b = two_companies
+    assert api(client, a["token"], "/workspace").json()["slug"] == "alpha"
+    codes = {e["code"] for e in api(client, a["token"], "/employees").json()}
+    assert codes == {"alpha-e1", "alpha-e2"}
+    assert api(client, a["token"], f"/employees/{b['alice'].code}").status_code == 404
+    units = {u["code"] for u in api(client, a["token"], "/units").json()}
+    assert "beta-br" not in units and "alpha-br" in units
+    tps = {t["code"] for t in api(client, a["token"], "/touchpoints").json()}
+    assert tps == {"alpha-tp"}
+    nps = api(client, a["token"], "/reports/nps").json()
+    assert nps[0]["n"] == 8 and nps[0]["value"] == pytest.approx(50.0)
+    run_b = ImportRun.objects.create(
+        workspace=b["ws"], kind="feedback", file_name="b.csv", sha256="x", status="done"
+    )
+    assert api(client, a["token"], f"/imports/{run_b.pk}").status_code == 404
+    assert all(r["id"] != run_b.pk for r in api(client, a["token"], "/imports").json())
+
+
+def test_api_rejects_missing_and_revoked_tokens(client, two_companies):
+    from cxray.web.accounts.models import ApiToken
+    from cxray.web.accounts.services import api_token_revoke
+
+    a, _b = two_companies
+    assert client.get("/api/v1/workspace").status_code == 401
+    assert api(client, "cx_not-a-token", "/workspace").status_code == 401
+    api_token_revoke(token=ApiToken.objects.get(workspace=a["ws"]))
+    assert api(client, a["token"], "/workspace").status_code == 401
+
+
+def test_api_cannot_write_into_another_workspace_units(client, two_companies):
+    a, b = two_companies
+    response = client.put(
+        "/api/v1/touchpoints/new-tp",
+        data={"code": "new-tp", "name": "X", "owner_unit": b["dept"].code},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {a['token']}",
+    )
+    assert response.status_code == 400
+    assert "does not exist in this workspace" in response.json()["detail"]
