@@ -9,7 +9,7 @@ from pathlib import Path
 from django.db import IntegrityError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import File, Form, NinjaAPI, Query, Router
+from ninja import File, Form, NinjaAPI, Query, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -25,6 +25,7 @@ from cxray.web.api.schemas import (
     GroupScoreOut,
     HeadlineOut,
     ImportOut,
+    ImportRejectedOut,
     TouchpointIn,
     TouchpointOut,
     UnitIn,
@@ -232,7 +233,9 @@ def import_detail(request: HttpRequest, pk: int):
     return _import_out(import_run_get(workspace=request.workspace, pk=pk))
 
 
-@router.post("/imports/{kind}", response={201: ImportOut, **ERRORS}, tags=["import"])
+@router.post(
+    "/imports/{kind}", response={201: ImportOut, **ERRORS, 422: ImportRejectedOut}, tags=["import"]
+)
 def import_upload(
     request: HttpRequest,
     kind: ImportKind,
@@ -267,12 +270,12 @@ def import_upload(
                 date_order=date_order or None,
                 dry_run=dry_run,
             )
-        except ImportRejected:
+        except ImportRejected as exc:
             rejected = import_run_list(workspace=request.workspace).first()
-            return 422, {"detail": json.dumps(_import_out(rejected), default=str)}
+            return Status(422, {"detail": str(exc), "import_run": _import_out(rejected)})
         except CxrayError as exc:
             raise HttpError(400, str(exc)) from exc
-    return 201, _import_out(run)
+    return Status(201, _import_out(run))
 
 
 @router.get("/reports/headline", response={200: HeadlineOut, **ERRORS}, tags=["reports"])

@@ -113,3 +113,8 @@ class HeadlineOut(Schema):
     revenue_12m: float
     churn_rate_12m: ScoreOut
     churn_basis: str
+
+
+class ImportRejectedOut(Schema):
+    detail: str
+    import_run: ImportOut

@@ -29,7 +29,7 @@ class Unit(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("level"), max_length=16, choices=UnitKind.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self", null=True, blank=True, on_delete=models.RESTRICT, related_name="children"
     )
 
     objects = ScopedManager()
@@ -55,7 +55,7 @@ class Employee(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="employees")
     code = models.CharField(_("code"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="employees")
+    unit = models.ForeignKey(Unit, on_delete=models.RESTRICT, related_name="employees")
     position = models.CharField(_("position"), max_length=200, blank=True)
     email = models.EmailField(_("email"), blank=True)
     hired = models.DateField(_("hired"), null=True, blank=True)
