@@ -91,6 +91,7 @@ def demo(
     started = time.perf_counter()
     setup(data_dir)
     from cxray.demo import generate
+    from cxray.web.accounts.models import Role
     from cxray.web.workspaces.demo import demo_install
 
     lang = _lang(language)
@@ -102,11 +103,14 @@ def demo(
         % {"seconds": time.perf_counter() - started}
     )
     typer.echo("")
-    typer.echo(f"  {_t('Open', lang)}:     http://{host}:{port}/?lang={lang}")
+    # Outside the f-strings, so that makemessages (xgettext) finds them.
+    user_label, password_label = _t("User", lang), _t("Password", lang)
+    open_label = _t("Open", lang)
+    typer.echo(f"  {open_label}:     http://{host}:{port}/?lang={lang}")
     for login in logins:
         typer.echo(
-            f"  {_t('User', lang)}: {login.username:<15} {_t('Password', lang)}: "
-            f"{login.password}   ({_t(login.role, lang)})"
+            f"  {user_label}: {login.username:<15} {password_label}: "
+            f"{login.password}   ({_t(Role(login.role).label, lang)})"
         )
     typer.echo("")
     if not no_serve:
