@@ -19,7 +19,9 @@ def figures(slug: str) -> dict:
         "nps": score_report(workspace=ws, scope=Scope(), metric="nps")[None],
         "by_unit": by_unit,
         "units": sorted(Unit.objects.filter(workspace=ws).values_list("code", "parent__code")),
-        "employees": sorted(Employee.objects.filter(workspace=ws).values_list("code", "unit__code")),
+        "employees": sorted(
+            Employee.objects.filter(workspace=ws).values_list("code", "unit__code")
+        ),
     }
 
 

@@ -108,19 +108,17 @@ class AnalyticsStore:
         con.register("_incoming", rows)
         try:
             if name in FACT_TABLES:
-                before = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
-                # Anti-join on (workspace, row_key): a re-import inserts nothing.
-                con.execute(
-                    f'INSERT INTO "{name}" SELECT DISTINCT ON (i.workspace, i.row_key) i.* '
-                    f"FROM _incoming i ANTI JOIN \"{name}\" s "
+                # Anti-join on (workspace, row_key): a re-import inserts nothing. Row keys are
+                # unique within one write (the importer numbers identical rows), so no
+                # DISTINCT pass is needed; DuckDB returns the inserted count itself.
+                inserted = con.execute(
+                    f'INSERT INTO "{name}" SELECT i.* FROM _incoming i ANTI JOIN "{name}" s '
                     "ON s.workspace = i.workspace AND s.row_key = i.row_key"
-                )
-                after = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
-                return int(after - before)
+                ).fetchone()[0]
+                return int(inserted)
             key = ENTITY_KEYS[name]
             changed = con.execute(
-                f"SELECT count(*) FROM (SELECT * FROM _incoming EXCEPT "
-                f'SELECT * FROM "{name}")'
+                f'SELECT count(*) FROM (SELECT * FROM _incoming EXCEPT SELECT * FROM "{name}")'
             ).fetchone()[0]
             con.execute(
                 f'DELETE FROM "{name}" s USING _incoming i '
@@ -138,7 +136,10 @@ class AnalyticsStore:
         workspaces = set(rows.column("workspace").to_pylist())
         t = self.con.table(name)
         stored = set(
-            t.filter(t.workspace.isin(list(workspaces))).select(key).to_pyarrow().column(0)
+            t.filter(t.workspace.isin(list(workspaces)))
+            .select(key)
+            .to_pyarrow()
+            .column(0)
             .to_pylist()
         )
         incoming = rows.to_pandas()
