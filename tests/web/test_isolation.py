@@ -8,6 +8,7 @@ import zipfile
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from cxray.web.accounts.models import ApiToken, Membership
 from cxray.web.imports.models import ImportRun
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +25,8 @@ def workspace_url_names() -> list[str]:
 
 def url_for(name: str, slug: str, objects: dict) -> str:
     kwargs: dict = {"slug": slug}
-    if name == "import_detail":
-        kwargs["pk"] = objects["run"].pk
+    if name in objects:
+        kwargs["pk"] = objects[name].pk
     if name == "import_preview":
         kwargs["token"] = "0" * 32
     return reverse(name, kwargs=kwargs)
@@ -36,18 +37,28 @@ def test_every_workspace_page_of_another_company_is_404(client, two_companies):
     run_b = ImportRun.objects.create(
         workspace=b["ws"], kind="feedback", file_name="b.csv", sha256="x", status="done"
     )
+    # Objects of B addressed by primary key, through A's URLs and through B's.
+    b_objects = {
+        "import_detail": run_b,
+        "token_revoke": ApiToken.objects.get(workspace=b["ws"]),
+        "member_remove": Membership.objects.get(workspace=b["ws"]),
+    }
     client.force_login(a["admin"])
     names = workspace_url_names()
-    assert {"home", "imports", "import_detail", "organisation", "export"} <= set(names)
+    assert {"home", "imports", "import_detail", "organisation", "export", "settings"} <= set(names)
     for name in names:
-        own = client.get(url_for(name, "alpha", {"run": run_b}))
-        other = client.get(url_for(name, "beta", {"run": run_b}))
-        assert other.status_code == 404, name
-        if name == "import_detail":
-            # B's import run through A's own workspace URL is not found either.
-            assert own.status_code == 404
-        elif name != "import_preview":
-            assert own.status_code == 200, name
+        for method in (client.get, client.post):
+            other = method(url_for(name, "beta", b_objects))
+            assert other.status_code == 404, (name, method)
+            own = method(url_for(name, "alpha", b_objects))
+            if name in b_objects or name == "import_preview":
+                # A GET on a POST-only action is refused before any lookup (405).
+                allowed = (404, 405) if method == client.get else (404,)
+                assert own.status_code in allowed, (name, method)
+            else:
+                assert own.status_code in (200, 302, 405), (name, method)
+    assert ApiToken.objects.filter(workspace=b["ws"], revoked_at__isnull=True).exists()
+    assert Membership.objects.filter(workspace=b["ws"]).exists()
 
 
 def test_home_shows_only_own_figures(client, two_companies):
@@ -95,7 +106,6 @@ def test_api_token_sees_only_its_workspace(client, two_companies):
 
 
 def test_api_rejects_missing_and_revoked_tokens(client, two_companies):
-    from cxray.web.accounts.models import ApiToken
     from cxray.web.accounts.services import api_token_revoke
 
     a, _b = two_companies

@@ -13,7 +13,6 @@ def test_stylesheet_and_logo_are_served(client):
 
 
 def test_login_lands_on_the_only_workspace(client, two_companies):
-    a, _ = two_companies
     response = client.post(
         reverse("login"), {"username": "alpha-admin", "password": "pw-12345-xyz"}, follow=True
     )

@@ -6,6 +6,7 @@ from cxray.web.api.api import api
 from cxray.web.dashboards import views as dashboards
 from cxray.web.imports import views as imports
 from cxray.web.people import views as people
+from cxray.web.workspaces import settings_views
 from cxray.web.workspaces import views as workspaces
 
 workspace_patterns = [
@@ -15,6 +16,9 @@ workspace_patterns = [
     path("imports/run/<int:pk>/", imports.detail, name="import_detail"),
     path("people/", people.organisation, name="organisation"),
     path("export.zip", workspaces.export, name="export"),
+    path("settings/", settings_views.settings_page, name="settings"),
+    path("settings/tokens/<int:pk>/revoke/", settings_views.token_revoke, name="token_revoke"),
+    path("settings/members/<int:pk>/remove/", settings_views.member_remove, name="member_remove"),
 ]
 
 urlpatterns = [
