@@ -395,8 +395,10 @@ def _prepare(spec: _Spec, table: Any, score: str) -> ibis.Table:
     if "metric" in t.columns and t["metric"].type().is_string():
         t = t.filter(t["metric"] == spec.name)
         s = t[score]
-    if s.type().is_floating():
-        s = ibis.ifelse(s.isnan(), ibis.null("float64"), s)  # pandas-style NaN means "no answer"
+    if s.type().is_floating() and not isinstance(table, ibis.Table):
+        # pandas-style NaN means "no answer". Only wrapped DataFrames can hold it (the
+        # importers store nulls), and not every engine compiles isnan (SQLite does not).
+        s = ibis.ifelse(s.isnan(), ibis.null("float64"), s)
     t = t.mutate(**{_SCORE: s.cast("float64")})
     return t.filter(t[_SCORE].notnull())
 

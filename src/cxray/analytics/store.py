@@ -86,15 +86,16 @@ class AnalyticsStore:
                 finally:
                     self.raw.unregister("_incoming")
             return
-        self.con.delete(name, self.con.table(name).workspace == workspace)  # pragma: no cover
-        self.con.insert(name, rows)  # pragma: no cover
+        self._delete_generic(name, workspace)
+        if rows.num_rows:
+            self.con.insert(name, rows)
 
     def delete_workspace(self, workspace: str) -> None:
         for name in TABLES:
             if self.is_duckdb:
                 self.raw.execute(f'DELETE FROM "{name}" WHERE workspace = ?', [workspace])
-            else:  # pragma: no cover
-                self.con.delete(name, self.con.table(name).workspace == workspace)
+            else:
+                self._delete_generic(name, workspace)
 
     # --- internals -------------------------------------------------------------------------
     def _ensure_tables(self) -> None:
@@ -129,21 +130,32 @@ class AnalyticsStore:
         finally:
             con.unregister("_incoming")
 
-    def _write_generic(self, name: str, rows: pa.Table) -> int:  # pragma: no cover
-        # Other engines: small batches only; bulk loads at scale go through the warehouse's
-        # own loader. Dedupe in memory against the stored keys of the same workspace.
+    def _delete_generic(self, name: str, workspace: str) -> None:
+        # Ibis has no DELETE; every SQL backend takes raw SQL. The slug is validated by the
+        # app (letters, digits, '-', '_'), and quotes are doubled all the same.
+        literal = workspace.replace("'", "''")
+        self.con.raw_sql(f"DELETE FROM {name} WHERE workspace = '{literal}'")
+
+    def _write_generic(self, name: str, rows: pa.Table) -> int:
+        # Other engines: moderate batches (bulk loads at scale go through the warehouse's own
+        # loader). Facts: insert the rows whose key is not stored yet. Entities: merge with
+        # the stored rows of the workspace and replace them.
+        import pyarrow.compute as pc
+
         key = "row_key" if name in FACT_TABLES else ENTITY_KEYS[name]
-        workspaces = set(rows.column("workspace").to_pylist())
-        t = self.con.table(name)
-        stored = set(
-            t.filter(t.workspace.isin(list(workspaces)))
-            .select(key)
-            .to_pyarrow()
-            .column(0)
-            .to_pylist()
-        )
-        incoming = rows.to_pandas()
-        new = incoming[~incoming[key].isin(stored)].drop_duplicates(["workspace", key])
-        if len(new):
-            self.con.insert(name, pa.Table.from_pandas(new, preserve_index=False))
-        return len(new)
+        arrow_schema = TABLES[name].to_pyarrow()
+        changed = 0
+        for workspace in pc.unique(rows["workspace"]).to_pylist():
+            batch = rows.filter(pc.equal(rows["workspace"], workspace))
+            stored = self.to_arrow(name, workspace).cast(arrow_schema)
+            if name in FACT_TABLES:
+                new = batch.filter(pc.invert(pc.is_in(batch[key], stored[key])))
+                if new.num_rows:
+                    self.con.insert(name, new)
+                changed += new.num_rows
+                continue
+            kept = stored.filter(pc.invert(pc.is_in(stored[key], batch[key])))
+            old = {r[key]: r for r in stored.to_pylist()}
+            changed += sum(old.get(r[key]) != r for r in batch.to_pylist())
+            self.replace_workspace(name, workspace, pa.concat_tables([kept, batch]))
+        return changed

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 import ibis
 
@@ -89,3 +90,37 @@ def score_report(
             tp = scoped.table("touchpoints", workspace.slug).select("touchpoint_id", "stage")
             t = t.left_join(tp, t.touchpoint_id == tp.touchpoint_id)
         return scores.score_by(metric, t, REPORT_BY[by])
+
+
+@dataclass(frozen=True)
+class HomeScores:
+    csat: Score
+    ces: Score
+    nps_trend: dict[date, Score]
+
+
+def home_scores(*, workspace: Workspace, scope: Scope, start: date, as_of: date) -> HomeScores:
+    """CSAT and CES over the window and the monthly NPS trend, beside the headline."""
+    with analytics() as store:
+        t = ScopedStore(store, scope).table("responses", workspace.slug)
+        window = t.filter((t.at >= start) & (t.at < as_of + timedelta(days=1)))
+        return HomeScores(
+            csat=scores.score_of("csat", window),
+            ces=scores.score_of("ces", window),
+            nps_trend=dict(scores.score_trend("nps", window, freq="month")),
+        )
+
+
+def sparkline(trend: dict[date, Score], *, width: int = 220, height: int = 40) -> str:
+    """SVG polyline points for a trend of scores (reliable months only), empty if < 2."""
+    points = [(d, s.value) for d, s in trend.items() if s.n and s.reliable]
+    if len(points) < 2:
+        return ""
+    values = [v for _, v in points]
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = width / (len(points) - 1)
+    return " ".join(
+        f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
+        for i, (_, v) in enumerate(points)
+    )
