@@ -55,3 +55,11 @@ def test_workspace_created_from_the_web_belongs_to_its_creator(client, two_compa
     _, b = two_companies
     client.force_login(b["admin"])
     assert client.get(reverse("home", args=["gamma"])).status_code == 404
+
+
+def test_openapi_document_lists_the_operations(client):
+    doc = client.get("/api/v1/openapi.json").json()
+    assert doc["info"]["title"] == "cxray API"
+    for path in ("/api/v1/imports/{kind}", "/api/v1/employees", "/api/v1/reports/{metric}"):
+        assert path in doc["paths"], path
+    assert doc["components"]["securitySchemes"]["WorkspaceToken"]["scheme"] == "bearer"

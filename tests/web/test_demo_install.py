@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from cxray.demo import PLANTED, generate
+from cxray.web.accounts.models import Membership
+from cxray.web.analytics_store import analytics
+from cxray.web.people.models import Employee
+from cxray.web.workspaces.demo import demo_install
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def company():
+    return generate(seed=7, n_patients=3_000, end=date.today())
+
+
+def test_demo_installs_serves_and_reinstalls_cleanly(client, company):
+    logins = demo_install(company=company)
+    assert [login.role for login in logins] == ["admin", "unit_manager", "frontline", "viewer"]
+    assert client.login(username="demo", password=logins[0].password)
+    page = client.get(reverse("home", args=["demo"]), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "3,000" in page.content.decode() or "3 000" in page.content.decode()
+
+    # The planted doctor is there, with her leave date, and mirrored into the analytics store.
+    doctor = Employee.objects.get(
+        workspace__slug="demo", code=PLANTED["attachment_to_person"]["employee_id"]
+    )
+    assert doctor.left is not None
+    with analytics() as store:
+        assert store.count("customers", "demo") == 3_000
+        assert (
+            store.count("employees", "demo")
+            == Employee.objects.filter(workspace__slug="demo").count()
+        )
+
+    again = demo_install(company=company)
+    assert again[0].password != logins[0].password
+    assert Membership.objects.filter(workspace__slug="demo").count() == 4
+    with analytics() as store:
+        assert store.count("customers", "demo") == 3_000
+
+
+def test_unit_manager_of_the_demo_sees_less_than_the_admin(client, company):
+    logins = {login.role: login for login in demo_install(company=company)}
+    api = "/api/v1/reports/nps"
+    from cxray.web.accounts.services import api_token_create
+    from cxray.web.workspaces.models import Workspace
+
+    ws = Workspace.objects.get(slug="demo")
+    figures = {}
+    for role in ("admin", "unit_manager"):
+        user = Membership.objects.get(workspace=ws, role=role).user
+        key = api_token_create(workspace=ws, user=user, name=role)[1]
+        figures[role] = client.get(api, HTTP_AUTHORIZATION=f"Bearer {key}").json()[0]["n"]
+    assert 0 < figures["unit_manager"] < figures["admin"]
+    assert logins["unit_manager"].username == "demo-manager"
