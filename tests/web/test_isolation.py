@@ -125,3 +125,28 @@ def test_api_cannot_write_into_another_workspace_units(client, two_companies):
     )
     assert response.status_code == 400
     assert "does not exist in this workspace" in response.json()["detail"]
+
+
+def test_every_api_read_operation_is_confined_to_the_token_workspace(client, two_companies):
+    """Walk the OpenAPI document: every GET, with B's identifiers where a path takes one."""
+    a, b = two_companies
+    run_b = ImportRun.objects.create(
+        workspace=b["ws"], kind="feedback", file_name="b.csv", sha256="x", status="done"
+    )
+    b_ids = {"code": b["alice"].code, "pk": str(run_b.pk), "metric": "nps"}
+    doc = client.get("/api/v1/openapi.json").json()
+    walked = 0
+    for path, operations in doc["paths"].items():
+        if "get" not in operations:
+            continue
+        url = path
+        for name, value in b_ids.items():
+            url = url.replace("{" + name + "}", value)
+        response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {a['token']}")
+        walked += 1
+        if "{code}" in path or "{pk}" in path:
+            assert response.status_code == 404, path
+        else:
+            assert response.status_code == 200, path
+            assert "beta" not in response.content.decode(), path
+    assert walked >= 7

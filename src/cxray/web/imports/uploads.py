@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from cxray.errors import NotFoundError
 
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 SAFE_NAME = re.compile(r"[^\w.\-]+")
+STALE_AFTER_S = 24 * 3600
 
 
 def _folder(workspace_slug: str) -> Path:
@@ -22,7 +24,11 @@ def _folder(workspace_slug: str) -> Path:
 
 
 def upload_save(*, workspace_slug: str, upload: UploadedFile) -> tuple[str, Path]:
-    """Keep the upload under a random token; the original name only keeps its extension."""
+    """Keep the upload under a random token; the original name only keeps its extension.
+
+    Uploads whose preview was abandoned are removed after a day.
+    """
+    _remove_stale(_folder(workspace_slug))
     token = uuid.uuid4().hex
     name = SAFE_NAME.sub("_", Path(upload.name or "upload").name)[-100:]
     path = _folder(workspace_slug) / f"{token}__{name}"
@@ -30,6 +36,13 @@ def upload_save(*, workspace_slug: str, upload: UploadedFile) -> tuple[str, Path
         for chunk in upload.chunks():
             f.write(chunk)
     return token, path
+
+
+def _remove_stale(folder: Path) -> None:
+    cutoff = time.time() - STALE_AFTER_S
+    for path in folder.iterdir():
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
 
 
 def upload_path(*, workspace_slug: str, token: str) -> Path:
