@@ -68,9 +68,16 @@ METRICS = ("nps", "csat", "ces", "enps")
 
 
 def score_report(
-    *, workspace: Workspace, scope: Scope, metric: str = "nps", by: str | None = None
+    *,
+    workspace: Workspace,
+    scope: Scope,
+    metric: str = "nps",
+    by: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
 ) -> dict[object, Score]:
-    """One score for the workspace, or one per group (``by`` from :data:`REPORT_BY`)."""
+    """One score for the workspace, or one per group (``by`` from :data:`REPORT_BY`),
+    over answers from ``start`` to ``end`` inclusive when given."""
     if metric not in METRICS:
         raise InvalidInputError(f"metric {metric!r} is not one of {', '.join(METRICS)}")
     if by is not None and by not in REPORT_BY:
@@ -79,6 +86,10 @@ def score_report(
         scoped = ScopedStore(store, scope)
         t = scoped.table("responses", workspace.slug)
         t = t.filter(t.metric == metric)
+        if start is not None:
+            t = t.filter(t.at >= start)
+        if end is not None:
+            t = t.filter(t.at < end + timedelta(days=1))
         if by is None:
             return {None: scores.score_of(metric, t)}
         if by in ("month", "quarter"):
@@ -124,3 +135,14 @@ def sparkline(trend: dict[date, Score], *, width: int = 220, height: int = 40) -
         f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
         for i, (_, v) in enumerate(points)
     )
+
+
+def group_labels(*, workspace: Workspace, by: str | None) -> dict[str, str]:
+    """Readable names for the ids a breakdown is keyed by (touchpoints, units, employees)."""
+    from cxray.web.journeys.models import Touchpoint
+    from cxray.web.people.models import Employee, Unit
+
+    model = {"touchpoint": Touchpoint, "unit": Unit, "employee": Employee}.get(by or "")
+    if model is None:
+        return {}
+    return dict(model.objects.filter(workspace=workspace).values_list("code", "name"))

@@ -1,0 +1,113 @@
+"""Small server-rendered SVG charts: no JavaScript, readable without colour, printable.
+
+Each function returns the SVG markup as a string for a template to include with |safe;
+every number placed in it is formatted here, never taken from user text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+
+@dataclass(frozen=True)
+class Point:
+    label: str
+    value: float
+    low: float
+    high: float
+    n: int
+    reliable: bool = True
+
+
+def _scale(lo: float, hi: float, top: float, bottom: float) -> Callable[[float], float]:
+    span = (hi - lo) or 1.0
+    return lambda v: bottom - (v - lo) / span * (bottom - top)
+
+
+def trend_svg(
+    points: Sequence[Point], *, width: int = 720, height: int = 220, unit: str = ""
+) -> str:
+    """A line with its 95% interval band; unreliable points are hollow."""
+    if not points:
+        return ""
+    pad_l, pad_r, pad_t, pad_b = 44, 30, 12, 28
+    lo = min(p.low for p in points)
+    hi = max(p.high for p in points)
+    y = _scale(lo, hi, pad_t, height - pad_b)
+    step = (width - pad_l - pad_r) / max(len(points) - 1, 1)
+
+    def x(i: int) -> float:
+        return pad_l + i * step
+
+    band = " ".join(f"{x(i):.1f},{y(p.high):.1f}" for i, p in enumerate(points))
+    band += " " + " ".join(
+        f"{x(i):.1f},{y(p.low):.1f}" for i, p in reversed(list(enumerate(points)))
+    )
+    line = " ".join(f"{x(i):.1f},{y(p.value):.1f}" for i, p in enumerate(points))
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f'<polygon points="{band}" fill="#1f5fbf" fill-opacity="0.12"/>',
+        f'<polyline points="{line}" fill="none" stroke="#1f5fbf" stroke-width="2"/>',
+    ]
+    for tick in (lo, (lo + hi) / 2, hi):
+        parts.append(
+            f'<text x="{pad_l - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" class="tick">'
+            f"{tick:.0f}{escape(unit)}</text>"
+        )
+    every = max(1, len(points) // 8)
+    for i, p in enumerate(points):
+        fill = "#1f5fbf" if p.reliable else "#fff"
+        parts.append(
+            f'<circle cx="{x(i):.1f}" cy="{y(p.value):.1f}" r="3.5" fill="{fill}" '
+            f'stroke="#1f5fbf"><title>{escape(p.label)}: {p.value:.1f} '
+            f"[{p.low:.1f}; {p.high:.1f}], n={p.n}</title></circle>"
+        )
+        if i % every == 0 or i == len(points) - 1:
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="middle" class="tick">'
+                f"{escape(p.label)}</text>"
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bars_svg(points: Sequence[Point], *, width: int = 1000, row: int = 26, unit: str = "") -> str:
+    """Horizontal bars with interval whiskers, one row per group, zero line marked."""
+    if not points:
+        return ""
+    label_w, pad_r = 220, 60
+    lo = min(0.0, min(p.low for p in points))
+    hi = max(0.0, max(p.high for p in points))
+    span = (hi - lo) or 1.0
+
+    def x(v: float) -> float:
+        return label_w + (v - lo) / span * (width - label_w - pad_r)
+
+    height = row * len(points) + 10
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f'<line x1="{x(0):.1f}" x2="{x(0):.1f}" y1="0" y2="{height}" stroke="#8895a7"/>',
+    ]
+    for i, p in enumerate(points):
+        top = 5 + i * row
+        mid = top + row / 2
+        start, end = sorted((x(0), x(p.value)))
+        opacity = "1" if p.reliable else "0.35"
+        parts.append(
+            f'<text x="{label_w - 8}" y="{mid + 4:.1f}" text-anchor="end" class="label">'
+            f"{escape(p.label[:34])}</text>"
+            f'<rect x="{start:.1f}" y="{top + 5}" width="{max(end - start, 1):.1f}" '
+            f'height="{row - 10}" fill="#1f5fbf" fill-opacity="{opacity}">'
+            f"<title>{escape(p.label)}: {p.value:.1f} [{p.low:.1f}; {p.high:.1f}], "
+            f"n={p.n}</title></rect>"
+            f'<line x1="{x(p.low):.1f}" x2="{x(p.high):.1f}" y1="{mid:.1f}" y2="{mid:.1f}" '
+            f'stroke="#1c2430" stroke-width="1.5"/>'
+            f'<text x="{x(max(p.high, 0)) + 6:.1f}" y="{mid + 4:.1f}" class="tick">'
+            f"{p.value:.1f}{escape(unit)}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,126 @@
+"""The scores page: a trend with its interval band and a breakdown, every filter in the URL."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cxray.analytics.results import Score
+from cxray.web.dashboards.charts import Point, bars_svg, trend_svg
+from cxray.web.dashboards.selectors import METRICS, group_labels, score_report
+from cxray.web.workspaces.decorators import workspace_view
+from cxray.web.workspaces.export import neutralise
+
+PERIODS = {"3m": 92, "12m": 366, "24m": 731, "all": None}
+BREAKDOWNS = [
+    ("touchpoint", _("touchpoint")),
+    ("unit", _("unit")),
+    ("segment", _("segment")),
+    ("employee", _("employee")),
+    ("stage", _("journey stage")),
+    ("channel", _("channel")),
+    ("language", _("language")),
+]
+
+
+def _choice(value: str | None, allowed: list[str], default: str) -> str:
+    return value if value in allowed else default
+
+
+def _points(result: dict[object, Score], labels: dict[str, str]) -> list[Point]:
+    return [
+        Point(
+            label=labels.get(str(k), str(k)) if k is not None else "—",
+            value=s.value,
+            low=s.low,
+            high=s.high,
+            n=s.n,
+            reliable=s.reliable,
+        )
+        for k, s in result.items()
+        if s.n
+    ]
+
+
+@workspace_view()
+def scores(request: HttpRequest) -> HttpResponse:
+    metric = _choice(request.GET.get("metric"), list(METRICS), "nps")
+    by = _choice(request.GET.get("by"), [b for b, _ in BREAKDOWNS], "unit")
+    period = _choice(request.GET.get("period"), list(PERIODS), "12m")
+    end = timezone.localdate()
+    days = PERIODS[period]
+    start: date | None = end - timedelta(days=days) if days else None
+    common = {
+        "workspace": request.workspace,
+        "scope": request.scope,
+        "metric": metric,
+        "start": start,
+        "end": end,
+    }
+    breakdown = score_report(by=by, **common)
+    labels = group_labels(workspace=request.workspace, by=by)
+    if request.GET.get("format") == "csv":
+        return _csv(request, metric, by, breakdown, labels)
+    trend = score_report(by="month", **common)
+    total = score_report(**common)[None]
+    unit = "" if metric in ("nps", "enps", "ces") else "%"
+    ordered = sorted(_points(breakdown, labels), key=lambda p: -p.value)
+    return render(
+        request,
+        "dashboards/scores.html",
+        {
+            "metric": metric,
+            "by": by,
+            "period": period,
+            "metrics": METRICS,
+            "breakdowns": BREAKDOWNS,
+            "periods": list(PERIODS),
+            "total": total,
+            "trend_svg": trend_svg(
+                [
+                    Point(
+                        label=d.strftime("%m.%y"),
+                        value=s.value,
+                        low=s.low,
+                        high=s.high,
+                        n=s.n,
+                        reliable=s.reliable,
+                    )
+                    for d, s in trend.items()
+                    if s.n
+                ],
+                unit=unit,
+            ),
+            "bars_svg": bars_svg(ordered, unit=unit),
+            "rows": ordered,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _csv(request: HttpRequest, metric: str, by: str, result: dict, labels: dict) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"{request.workspace.slug}-{metric}-by-{by}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([by, "name", metric, "low_95", "high_95", "n", "reliable"])
+    for key, s in result.items():
+        label = labels.get(str(key), "") if key is not None else ""
+        writer.writerow(
+            [
+                neutralise(str(key)),
+                neutralise(label),
+                round(s.value, 2),
+                round(s.low, 2),
+                round(s.high, 2),
+                s.n,
+                s.reliable,
+            ]
+        )
+    return response
