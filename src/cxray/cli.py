@@ -163,7 +163,7 @@ def workspace_create(
         if owner is None:
             raise CxrayError(f"user {admin!r} does not exist; create it with cxray user create")
     ws = create(slug=name, name=title, currency=currency, language=language, owner=owner)
-    typer.echo(f"workspace {ws.slug!r} created")
+    typer.echo(_t("workspace %(name)s created") % {"name": repr(ws.slug)})
 
 
 @workspace_app.command("list")
@@ -217,9 +217,12 @@ def user_create(
     if employee and emp_obj is None:
         raise CxrayError(f"employee {employee!r} does not exist in workspace {workspace!r}")
     membership_set(user=user, workspace=ws, role=role, unit=unit_obj, employee=emp_obj)
-    typer.echo(f"{username}: {role} in {workspace}")
+    typer.echo(
+        _t("%(user)s: %(role)s in %(workspace)s")
+        % {"user": username, "role": role, "workspace": workspace}
+    )
     if generated and not password:
-        typer.echo(f"password: {generated}")
+        typer.echo(_t("password: %(password)s") % {"password": generated})
 
 
 @token_app.command("create")
@@ -263,7 +266,7 @@ def token_revoke(
         raise CxrayError(f"no live token starting with {prefix[:8]!r} in workspace {workspace!r}")
     for token in tokens:
         api_token_revoke(token=token)
-    typer.echo(f"revoked {len(tokens)} token(s)")
+    typer.echo(_t("revoked %(n)s token(s)") % {"n": len(tokens)})
 
 
 # --- import, report, export ------------------------------------------------------------------
@@ -333,14 +336,19 @@ def import_(
     if as_json:
         _print_json(summary)
         return
-    verb = "would store" if dry_run else "stored"
+    if dry_run:
+        line = _t("%(file)s: %(rows)s rows read, would store %(stored)s, already there %(same)s")
+    else:
+        line = _t("%(file)s: %(rows)s rows read, stored %(stored)s, already there %(same)s")
     typer.echo(
-        f"{file.name}: {run.n_rows} rows read, {verb} {run.stored}, already there {run.unchanged}"
+        line % {"file": file.name, "rows": run.n_rows, "stored": run.stored, "same": run.unchanged}
     )
     for reason, count in run.skipped.items():
-        typer.echo(f"  left out ({reason}): {count}")
+        typer.echo(
+            "  " + _t("left out (%(reason)s): %(count)s") % {"reason": reason, "count": count}
+        )
     for warning in run.warnings:
-        typer.echo(f"  note: {warning}")
+        typer.echo("  " + _t("note: %(warning)s") % {"warning": warning})
     for field, header in run.column_map.items():
         typer.echo(f"  {field} <- {header!r}")
 
@@ -372,8 +380,12 @@ def _score_report(
         _print_json([{"group": k, **s.as_dict()} for k, s in result.items()])
         return
     for group, s in result.items():
-        label = "all" if group is None else str(group)
-        flag = "" if s.reliable else f"  (n < {s.min_n}: too few answers to rely on)"
+        label = _t("all") if group is None else str(group)
+        flag = (
+            ""
+            if s.reliable
+            else "  " + _t("(n < %(m)s: too few answers to rely on)") % {"m": s.min_n}
+        )
         typer.echo(
             f"{label:<30} {metric.upper()} {s.value:7.1f}  [{s.low:.1f}, {s.high:.1f}]  "
             f"n={s.n}{flag}"
@@ -424,7 +436,7 @@ def export(
     from cxray.web.workspaces.services import workspace_get
 
     export_zip(workspace=workspace_get(slug=workspace), path=file)
-    typer.echo(f"written {file}")
+    typer.echo(_t("written %(file)s") % {"file": file})
 
 
 @app.command()
@@ -441,7 +453,11 @@ def backup(
     from cxray.web.workspaces.backup import backup_create
 
     slugs = backup_create(path=file, slugs=workspace or None)
-    typer.echo(f"backed up {', '.join(slugs) or 'nothing'} to {file}")
+    if slugs:
+        message = _t("backed up %(workspaces)s to %(file)s")
+    else:
+        message = _t("backed up nothing to %(file)s")
+    typer.echo(message % {"workspaces": ", ".join(slugs), "file": file})
 
 
 @app.command()
@@ -457,7 +473,7 @@ def restore(
     from cxray.web.workspaces.backup import backup_restore
 
     slugs = backup_restore(path=file, replace=replace)
-    typer.echo(f"restored {', '.join(slugs)}")
+    typer.echo(_t("restored %(workspaces)s") % {"workspaces": ", ".join(slugs)})
 
 
 def main() -> None:
