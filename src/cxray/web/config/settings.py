@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "cxray.web.people",
     "cxray.web.journeys",
     "cxray.web.imports",
+    "cxray.web.surveys",
     "cxray.web.dashboards",
     "cxray.web.api",
 ]

@@ -1,0 +1,3 @@
+"""Public respondent pages under /s/ (no login)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Survey management pages under /w/<slug>/surveys/."""
+
+urlpatterns: list = []
