@@ -30,6 +30,7 @@ from scipy import stats
 
 from cxray.analytics.results import Score, ScoreChange
 from cxray.analytics.schema import METRIC_SCALES
+from cxray.analytics.tables import as_table
 from cxray.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -343,7 +344,7 @@ def share(
 ) -> Score:
     """The share (percent, Wilson interval) of rows where ``column`` is true, or equals
     ``equals`` when given; rows where ``column`` is null are not counted."""
-    t = _as_table(table)
+    t = as_table(table)
     if column not in t.columns:
         raise InvalidInputError(f"no column {column!r}; the table has {sorted(t.columns)}")
     c = t[column]
@@ -370,20 +371,9 @@ def _spec(metric: str) -> _Spec:
     return _SPECS[metric]
 
 
-def _as_table(table: Any) -> ibis.Table:
-    if isinstance(table, ibis.Table):
-        return table
-    try:
-        return ibis.memtable(table)
-    except Exception as exc:  # ibis raises several types for unusable input
-        raise InvalidInputError(
-            f"expected an Ibis table or a pandas DataFrame, got {type(table).__name__}"
-        ) from exc
-
-
 def _prepare(spec: _Spec, table: Any, score: str) -> ibis.Table:
     """The rows that count: this metric only, non-null scores in column ``_cx_score``."""
-    t = _as_table(table)
+    t = as_table(table)
     if score not in t.columns:
         raise InvalidInputError(
             f"no score column {score!r} for {spec.name}; the table has {sorted(t.columns)}; "
