@@ -60,3 +60,22 @@ def test_unit_manager_of_the_demo_sees_less_than_the_admin(client, company):
         figures[role] = client.get(api, HTTP_AUTHORIZATION=f"Bearer {key}").json()[0]["n"]
     assert 0 < figures["unit_manager"] < figures["admin"]
     assert logins["unit_manager"].username == "demo-manager"
+
+
+def test_churn_money_and_drivers_pages_on_the_demo(client, company):
+    from cxray.web.accounts.scope import Scope
+    from cxray.web.dashboards import behaviour
+    from cxray.web.workspaces.models import Workspace
+
+    logins = demo_install(company=company)
+    assert client.login(username="demo", password=logins[0].password)
+    for name in ("churn", "drivers"):
+        page = client.get(reverse(name, args=["demo"]), HTTP_ACCEPT_LANGUAGE="en")
+        assert page.status_code == 200, name
+        assert "<svg" in page.content.decode(), name
+    ws = Workspace.objects.get(slug="demo")
+    report = behaviour.churn(workspace=ws, scope=Scope(), as_of=company.end)
+    corporate = PLANTED["high_nps_before_churn"]["segment"]
+    shares = {group: s.value for group, s in report.loyal_looking.items() if s.n}
+    # The planted segment: promoters right before leaving, more than anywhere else.
+    assert max(shares, key=shares.get) == corporate

@@ -128,7 +128,7 @@ def score_predicts_churn(
             _cx_score=old_enough["_cx_score"].argmax(old_enough["at"]),
             _cx_metric=old_enough["metric"].argmax(old_enough["at"]),
         )
-        parts.append(last.join(people, "customer_id").mutate(_cx_h=ibis.literal(h)))
+        parts.append(last.join(people, "customer_id").mutate(_cx_h=ibis.literal(h, type="int32")))
     if not parts:
         raise InvalidInputError("pass at least one horizon in days, e.g. horizons=(90, 180)")
     rows = ibis.union(*parts).to_pandas()  # one query for every horizon

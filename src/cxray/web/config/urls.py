@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from cxray.web.api.api import api
-from cxray.web.dashboards import scores_view
+from cxray.web.dashboards import behaviour_views, scores_view
 from cxray.web.dashboards import views as dashboards
 from cxray.web.imports import views as imports
 from cxray.web.people import views as people
@@ -13,6 +13,8 @@ from cxray.web.workspaces import views as workspaces
 workspace_patterns = [
     path("", dashboards.home, name="home"),
     path("scores/", scores_view.scores, name="scores"),
+    path("churn/", behaviour_views.churn_money, name="churn"),
+    path("drivers/", behaviour_views.drivers, name="drivers"),
     path("imports/", imports.imports, name="imports"),
     path("imports/<str:token>/", imports.preview, name="import_preview"),
     path("imports/run/<int:pk>/", imports.detail, name="import_detail"),

@@ -111,3 +111,67 @@ def bars_svg(points: Sequence[Point], *, width: int = 1000, row: int = 26, unit:
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2")
+COLOURS = ("#1f5fbf", "#c2571a", "#2f7d4f", "#7a4fb5", "#5d6b7c")
+
+
+def survival_svg(
+    curves: dict[str, tuple[Sequence[float], Sequence[float]]],
+    *,
+    width: int = 1000,
+    height: int = 260,
+    x_label: str = "",
+) -> str:
+    """Step curves from 1 down, one per group, told apart by colour AND dash pattern."""
+    if not curves:
+        return ""
+    pad_l, pad_r, pad_t, pad_b = 44, 180, 10, 30
+    t_max = max((max(t) for t, _ in curves.values() if len(t)), default=1.0) or 1.0
+    lo = min((min(s) for _, s in curves.values() if len(s)), default=0.0)
+    lo = max(0.0, min(lo, 0.9) - 0.05)
+    y = _scale(lo, 1.0, pad_t, height - pad_b)
+
+    def x(t: float) -> float:
+        return pad_l + t / t_max * (width - pad_l - pad_r)
+
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for tick in (lo, (lo + 1) / 2, 1.0):
+        parts.append(
+            f'<text x="{pad_l - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" class="tick">'
+            f"{tick:.0%}</text>"
+        )
+    for i, (label, (times, surv)) in enumerate(curves.items()):
+        points = [f"{x(0):.1f},{y(1.0):.1f}"]
+        previous = 1.0
+        for t, s in zip(times, surv, strict=True):
+            points.append(f"{x(t):.1f},{y(previous):.1f}")
+            points.append(f"{x(t):.1f},{y(s):.1f}")
+            previous = s
+        points.append(f"{x(t_max):.1f},{y(previous):.1f}")
+        colour, dash = COLOURS[i % len(COLOURS)], DASHES[i % len(DASHES)]
+        parts.append(
+            f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" '
+            f'stroke-width="2" stroke-dasharray="{dash}"><title>{escape(label)}</title></polyline>'
+            f'<line x1="{width - pad_r + 12}" x2="{width - pad_r + 40}" y1="{pad_t + 10 + i * 20}" '
+            f'y2="{pad_t + 10 + i * 20}" stroke="{colour}" stroke-width="2" '
+            f'stroke-dasharray="{dash}"/>'
+            f'<text x="{width - pad_r + 46}" y="{pad_t + 14 + i * 20}" class="label">'
+            f"{escape(label[:22])}</text>"
+        )
+    for t in (0, t_max / 2, t_max):
+        parts.append(
+            f'<text x="{x(t):.1f}" y="{height - 10}" text-anchor="middle" class="tick">'
+            f"{t:.0f}</text>"
+        )
+    if x_label:
+        parts.append(
+            f'<text x="{(width - pad_r) / 2:.1f}" y="{height}" text-anchor="middle" '
+            f'class="tick">{escape(x_label)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from cxray.demo import DemoCompany
+from cxray.demo.planted import CHURN_AFTER_DAYS
 from cxray.web.accounts.models import Membership, Role
 from cxray.web.analytics_store import analytics
 from cxray.web.journeys.models import Touchpoint
@@ -43,7 +44,11 @@ def demo_install(*, company: DemoCompany, slug: str = DEMO_SLUG) -> list[DemoLog
     with transaction.atomic():
         Workspace.objects.filter(slug=slug).delete()
         workspace = Workspace.objects.create(
-            slug=slug, name=company.name, currency=company.currency, language="ru"
+            slug=slug,
+            name=company.name,
+            currency=company.currency,
+            language="ru",
+            churn_lag_days=CHURN_AFTER_DAYS,
         )
         _install_org(workspace, company)
         logins = _install_users(workspace)

@@ -17,6 +17,11 @@ class Workspace(models.Model):
     language = models.CharField(
         _("language"), max_length=5, choices=settings.LANGUAGES, default="ru"
     )
+    # Many systems date a churn when it is declared (N days without activity); analytics
+    # move it back by this many days to the day the customer actually left.
+    churn_lag_days = models.PositiveIntegerField(
+        _("churn is declared after (days without activity)"), default=0
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = WorkspaceManager()

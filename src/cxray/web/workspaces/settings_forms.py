@@ -11,7 +11,7 @@ from cxray.web.workspaces.models import Workspace
 class WorkspaceEditForm(forms.ModelForm):
     class Meta:
         model = Workspace
-        fields = ["name", "currency", "language"]
+        fields = ["name", "currency", "language", "churn_lag_days"]
 
 
 class MemberForm(forms.Form):

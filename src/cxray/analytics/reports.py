@@ -1,0 +1,250 @@
+"""Whole-workspace reports that combine the analytics, for the CLI, the API and the web pages.
+
+Each report reads the canonical tables of one workspace through ``source.table(name,
+workspace)`` (an :class:`~cxray.analytics.store.AnalyticsStore`, or a view of it that
+restricts what a user may see) and returns plain result objects.
+
+``churn_lag_days``: many systems date a churn on the day it is *declared* (N days without
+activity), not on the day the customer left. Reports shift ``churned_at`` back by that lag,
+so that "churned within 90 days of a score" and "a promoter within 90 days before leaving"
+measure from the day the customer actually left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from cxray.analytics.churn import SurvivalCurve, survival_curves
+from cxray.analytics.churn_predict import (
+    PredictiveResult,
+    loyal_looking_churners,
+    score_predicts_churn,
+)
+from cxray.analytics.clv import BetaGeoFitter, GammaGammaFitter, customer_lifetime_value
+from cxray.analytics.clv_rfm import rfm_summary
+from cxray.analytics.drivers import DriverResult, driver_matrix, shapley_drivers
+from cxray.analytics.money import MoneyDifference, cost_of_dissatisfied_customer, value_at_risk
+from cxray.analytics.money import value_by_loyalty as _value_by_loyalty
+from cxray.analytics.results import Score
+from cxray.errors import InsufficientDataError
+
+SURVIVAL_DAYS = (90, 180, 365)
+
+
+class Source(Protocol):
+    def table(self, name: str, workspace: str) -> ibis.Table: ...
+
+
+def customers_left_on(source: Source, workspace: str, churn_lag_days: int = 0) -> ibis.Table:
+    """Customers with ``churned_at`` moved to the day they left (see the module docstring)."""
+    c = source.table("customers", workspace)
+    if churn_lag_days:
+        c = c.mutate(churned_at=c.churned_at - ibis.interval(days=churn_lag_days))
+    return c
+
+
+# --- churn -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChurnReport:
+    as_of: date
+    churn_lag_days: int
+    curves: dict[Any, SurvivalCurve]  # by segment, duration in days since first seen
+    predictive_by_segment: list[PredictiveResult]
+    predictive_by_touchpoint: list[PredictiveResult]
+    loyal_looking: dict[Any, Score]  # share of churners who were promoters before leaving
+    loyal_looking_all: Score
+
+
+def churn_report(
+    source: Source, workspace: str, *, as_of: date, churn_lag_days: int = 0
+) -> ChurnReport:
+    customers = customers_left_on(source, workspace, churn_lag_days)
+    responses = source.table("responses", workspace)
+    frame = customers.select("segment", "first_seen", "churned", "churned_at").to_pandas()
+    frame = frame.dropna(subset=["first_seen"])
+    if frame.empty:
+        raise InsufficientDataError(
+            "no customers with a first-seen date: import customers with a first_seen (or "
+            "'client since') column to see survival"
+        )
+    end = pd.to_datetime(frame["churned_at"]).where(frame["churned"].fillna(False))
+    end = end.fillna(pd.Timestamp(as_of))
+    frame["days"] = (end - pd.to_datetime(frame["first_seen"])).dt.days.clip(lower=0)
+    frame["event"] = frame["churned"].fillna(False).astype(int)
+    frame["segment"] = frame["segment"].fillna("—")
+    curves = survival_curves(frame, duration="days", event="event", by="segment")
+    nps_only = responses.filter(responses.metric == "nps")
+    return ChurnReport(
+        as_of=as_of,
+        churn_lag_days=churn_lag_days,
+        curves=curves,
+        predictive_by_segment=score_predicts_churn(
+            nps_only, customers, horizons=(90, 180), by="segment", metric="nps", as_of=as_of
+        ),
+        predictive_by_touchpoint=score_predicts_churn(
+            responses.filter(responses.touchpoint_id.notnull()),
+            customers,
+            horizons=(90, 180),
+            by="touchpoint_id",
+            metric=None,
+            as_of=as_of,
+        ),
+        loyal_looking=loyal_looking_churners(nps_only, customers, window_days=90, by="segment"),
+        loyal_looking_all=loyal_looking_churners(nps_only, customers, window_days=90),
+    )
+
+
+# --- lifetime value --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ClvReport:
+    as_of: date
+    months: int
+    bg_nbd: dict[str, float]
+    gamma_gamma: dict[str, float]
+    per_customer: pd.DataFrame  # customer_id, segment, frequency, recency, T, p_alive, clv
+    by_segment: pd.DataFrame  # segment, customers, mean_clv, low, high, total_clv, p_alive
+    deciles: list[float]
+
+
+def clv_report(source: Source, workspace: str, *, as_of: date, months: int = 12) -> ClvReport:
+    tx = source.table("transactions", workspace)
+    rfm = rfm_summary(tx, observation_end=as_of, freq="W")
+    rfm = rfm[rfm["T"] > 0]
+    if len(rfm) < 50 or (rfm["frequency"] > 0).sum() < 20:
+        raise InsufficientDataError(
+            f"lifetime value needs repeat purchases: {len(rfm)} customers with transactions, "
+            f"{int((rfm['frequency'] > 0).sum())} with a repeat; import more transactions"
+        )
+    bgf = BetaGeoFitter(penalizer=0.001).fit(rfm["frequency"], rfm["recency"], rfm["T"])
+    repeat = rfm[(rfm["frequency"] > 0) & (rfm["monetary_value"] > 0)]
+    ggf = GammaGammaFitter(penalizer=0.001).fit(repeat["frequency"], repeat["monetary_value"])
+    rfm = rfm.assign(
+        p_alive=np.asarray(
+            bgf.conditional_probability_alive(rfm["frequency"], rfm["recency"], rfm["T"])
+        ),
+        clv=np.asarray(
+            customer_lifetime_value(
+                bgf,
+                ggf,
+                rfm["frequency"],
+                rfm["recency"],
+                rfm["T"],
+                rfm["monetary_value"].where(rfm["frequency"] > 0, repeat["monetary_value"].mean()),
+                time=months,
+                freq="W",
+            )
+        ),
+    )
+    segments = source.table("customers", workspace).select("customer_id", "segment").to_pandas()
+    per_customer = rfm.merge(segments, on="customer_id", how="left")
+    per_customer["segment"] = per_customer["segment"].fillna("—")
+    return ClvReport(
+        as_of=as_of,
+        months=months,
+        bg_nbd=dict(bgf.params_),
+        gamma_gamma=dict(ggf.params_),
+        per_customer=per_customer,
+        by_segment=_by_segment(per_customer),
+        deciles=[float(v) for v in np.quantile(per_customer["clv"], np.linspace(0.1, 0.9, 9))],
+    )
+
+
+def _by_segment(per_customer: pd.DataFrame) -> pd.DataFrame:
+    from scipy import stats
+
+    rows = []
+    for segment, g in per_customer.groupby("segment", sort=True):
+        n = len(g)
+        mean = float(g["clv"].mean())
+        se = float(g["clv"].std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+        half = float(stats.t.ppf(0.975, n - 1) * se) if n > 1 else float("nan")
+        rows.append(
+            {
+                "segment": segment,
+                "customers": n,
+                "mean_clv": mean,
+                "low": mean - half,
+                "high": mean + half,
+                "total_clv": float(g["clv"].sum()),
+                "p_alive": float(g["p_alive"].mean()),
+            }
+        )
+    return pd.DataFrame(rows).sort_values("total_clv", ascending=False, ignore_index=True)
+
+
+# --- money -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MoneyReport:
+    by_loyalty: pd.DataFrame
+    at_risk_by_touchpoint: pd.DataFrame
+    at_risk_by_segment: pd.DataFrame
+    cost_of_detractor: MoneyDifference
+
+
+def money_report(source: Source, workspace: str, *, clv: ClvReport) -> MoneyReport:
+    responses = source.table("responses", workspace)
+    customers = source.table("customers", workspace)
+    per_customer = clv.per_customer[["customer_id", "clv", "p_alive"]]
+    clv_table = ibis.memtable(per_customer[["customer_id", "clv"]])
+    p_churn = ibis.memtable(
+        per_customer.assign(p=1 - per_customer["p_alive"])[["customer_id", "p"]]
+    )
+    nps_only = responses.filter(responses.metric == "nps")
+    tx = source.table("transactions", workspace)
+    return MoneyReport(
+        by_loyalty=_value_by_loyalty(nps_only, tx, clv=clv_table),
+        at_risk_by_touchpoint=_value_at_risk_by_touchpoint(
+            responses, customers, clv_table, p_churn
+        ),
+        at_risk_by_segment=value_at_risk(
+            nps_only, customers, clv_table, p_churn, by="segment", n_boot=200
+        ),
+        cost_of_detractor=cost_of_dissatisfied_customer(nps_only, clv=clv_table),
+    )
+
+
+def _value_at_risk_by_touchpoint(
+    responses: ibis.Table, customers: ibis.Table, clv: ibis.Table, p_churn: ibis.Table
+) -> pd.DataFrame:
+    """Each touchpoint's own survey decides what a low score is (CES, CSAT or NPS)."""
+    frames = []
+    for metric in ("nps", "csat", "ces"):
+        r = responses.filter((responses.metric == metric) & responses.touchpoint_id.notnull())
+        if int(r.count().execute()) == 0:
+            continue
+        frames.append(
+            value_at_risk(r, customers, clv, p_churn, by="touchpoint_id", metric=metric, n_boot=200)
+        )
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True).sort_values(
+        "value_at_risk", ascending=False, ignore_index=True
+    )
+
+
+# --- drivers ---------------------------------------------------------------------------------
+def drivers_report(
+    source: Source, workspace: str, *, outcome: str = "nps", n_boot: int = 200
+) -> DriverResult:
+    """Which touchpoints' experience drives the relationship score (or churn)."""
+    responses = source.table("responses", workspace).filter(
+        lambda t: t.touchpoint_id.notnull() | (t.metric == outcome)
+    )
+    if outcome == "churned":
+        matrix = driver_matrix(
+            responses, outcome=source.table("customers", workspace), outcome_column="churned"
+        )
+    else:
+        matrix = driver_matrix(responses, outcome=outcome)
+    drivers = [c for c in matrix.columns if c not in ("customer_id", outcome)]
+    if not drivers:
+        raise InsufficientDataError(
+            "no touchpoint scores to explain the outcome: feedback needs a touchpoint column"
+        )
+    return shapley_drivers(matrix, outcome, drivers, missing="pairwise", n_boot=n_boot)

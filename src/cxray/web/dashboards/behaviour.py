@@ -1,0 +1,36 @@
+"""Churn, lifetime value, money and drivers for one workspace, as a user is allowed to see it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cxray.analytics import reports
+from cxray.analytics.drivers import DriverResult
+from cxray.web.accounts.scope import Scope
+from cxray.web.analytics_store import analytics
+from cxray.web.dashboards.selectors import ScopedStore
+from cxray.web.workspaces.models import Workspace
+
+
+def churn(*, workspace: Workspace, scope: Scope, as_of: date) -> reports.ChurnReport:
+    with analytics() as store:
+        return reports.churn_report(
+            ScopedStore(store, scope),
+            workspace.slug,
+            as_of=as_of,
+            churn_lag_days=workspace.churn_lag_days,
+        )
+
+
+def clv_and_money(
+    *, workspace: Workspace, scope: Scope, as_of: date, months: int = 12
+) -> tuple[reports.ClvReport, reports.MoneyReport]:
+    with analytics() as store:
+        source = ScopedStore(store, scope)
+        clv = reports.clv_report(source, workspace.slug, as_of=as_of, months=months)
+        return clv, reports.money_report(source, workspace.slug, clv=clv)
+
+
+def drivers(*, workspace: Workspace, scope: Scope, outcome: str) -> DriverResult:
+    with analytics() as store:
+        return reports.drivers_report(ScopedStore(store, scope), workspace.slug, outcome=outcome)
