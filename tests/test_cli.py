@@ -122,3 +122,21 @@ def test_failure_is_one_line_and_non_zero(tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: workspace 'nowhere' does not exist")
+
+
+def test_demo_then_behaviour_reports(tmp_path):
+    data = tmp_path / "data"
+    out = cxray("demo", "--no-serve", "--patients", "3000", data_dir=data)
+    assert "demo" in out.stdout and "Password" in out.stdout
+    churn = json.loads(cxray("report", "churn", "-w", "demo", "--json", data_dir=data).stdout)
+    assert churn["churn_lag_days"] == 180
+    clv = json.loads(cxray("report", "clv", "-w", "demo", "--json", data_dir=data).stdout)
+    assert clv["bg_nbd"]["r"] > 0 and len(clv["by_segment"]) == 4
+    drivers = json.loads(
+        cxray(
+            "report", "drivers", "-w", "demo", "--outcome", "churned", "--json", data_dir=data
+        ).stdout
+    )
+    assert 0 <= drivers["r2"] <= 1
+    money = json.loads(cxray("report", "money", "-w", "demo", "--json", data_dir=data).stdout)
+    assert money["value_at_risk_by_touchpoint"]

@@ -32,6 +32,8 @@ app.add_typer(workspace_app, name="workspace")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(report_app, name="report")
+survey_app = typer.Typer(help="Surveys: what is asked, why, and who owns it.", no_args_is_help=True)
+app.add_typer(survey_app, name="survey")
 
 DataDir = Annotated[
     Path | None,
@@ -424,6 +426,130 @@ def report_ces(
     _score_report("ces", workspace, by, data_dir, as_json)
 
 
+def _behaviour(workspace: str, data_dir: Path | None):
+    """The workspace (everything visible) and the web layer's report functions."""
+    setup(data_dir)
+    from django.utils import timezone
+
+    from cxray.web.accounts.scope import Scope
+    from cxray.web.dashboards import behaviour
+    from cxray.web.workspaces.services import workspace_get
+
+    return workspace_get(slug=workspace), Scope(), behaviour, timezone.localdate()
+
+
+@report_app.command("churn")
+def report_churn(
+    workspace: WorkspaceOpt, data_dir: DataDir = None, as_json: JsonOpt = False
+) -> None:
+    """Survival by segment, whether the score predicts churn, loyal-looking churners."""
+    ws, scope, behaviour, today = _behaviour(workspace, data_dir)
+    r = behaviour.churn(workspace=ws, scope=scope, as_of=today)
+    data = {
+        "as_of": r.as_of.isoformat(),
+        "churn_lag_days": r.churn_lag_days,
+        "survival": {
+            str(k): {
+                str(d): float(v)
+                for d, v in zip((90, 180, 365), c.survival_at([90, 180, 365]), strict=True)
+            }
+            for k, c in r.curves.items()
+        },
+        "score_predicts_churn": [
+            p.as_dict() for p in r.predictive_by_segment + r.predictive_by_touchpoint
+        ],
+        "loyal_looking_churners": {str(k): s.as_dict() for k, s in r.loyal_looking.items()},
+    }
+    if as_json:
+        _print_json(data)
+        return
+    for group, points in data["survival"].items():
+        typer.echo(f"{group:<30} " + "  ".join(f"S({d})={v:.3f}" for d, v in points.items()))
+    for p in r.predictive_by_segment + r.predictive_by_touchpoint:
+        typer.echo(
+            f"{p.group!s:<30} {p.horizon_days:>3} d  AUC {p.value:.2f} "
+            f"[{p.low:.2f}, {p.high:.2f}]  n={p.n} {p.note}"
+        )
+    for group, s in r.loyal_looking.items():
+        typer.echo(
+            f"{group!s:<30} promoters before leaving {s.value:.0f}% "
+            f"[{s.low:.0f}, {s.high:.0f}]  n={s.n}"
+        )
+
+
+@report_app.command("clv")
+def report_clv(
+    workspace: WorkspaceOpt,
+    months: Annotated[int, typer.Option(help="Horizon in months.")] = 12,
+    data_dir: DataDir = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Customer lifetime value by segment (BG/NBD + Gamma-Gamma)."""
+    ws, scope, behaviour, today = _behaviour(workspace, data_dir)
+    clv, _money = behaviour.clv_and_money(workspace=ws, scope=scope, as_of=today, months=months)
+    rows = clv.by_segment.to_dict("records")
+    if as_json:
+        _print_json(
+            {
+                "months": months,
+                "bg_nbd": clv.bg_nbd,
+                "gamma_gamma": clv.gamma_gamma,
+                "by_segment": rows,
+            }
+        )
+        return
+    for r in rows:
+        typer.echo(
+            f"{r['segment']!s:<30} n={r['customers']:<6} mean {r['mean_clv']:10.0f} "
+            f"[{r['low']:.0f}, {r['high']:.0f}]  total {r['total_clv']:.0f}"
+        )
+
+
+@report_app.command("money")
+def report_money(
+    workspace: WorkspaceOpt, data_dir: DataDir = None, as_json: JsonOpt = False
+) -> None:
+    """Revenue and CLV by loyalty group, value at risk by touchpoint and segment."""
+    ws, scope, behaviour, today = _behaviour(workspace, data_dir)
+    _clv, money = behaviour.clv_and_money(workspace=ws, scope=scope, as_of=today)
+    data = {
+        "by_loyalty": money.by_loyalty.to_dict("records"),
+        "value_at_risk_by_touchpoint": money.at_risk_by_touchpoint.to_dict("records"),
+        "value_at_risk_by_segment": money.at_risk_by_segment.to_dict("records"),
+        "promoter_minus_detractor": money.cost_of_detractor.as_dict(),
+    }
+    if as_json:
+        _print_json(data)
+        return
+    for r in data["value_at_risk_by_touchpoint"]:
+        typer.echo(
+            f"{r['touchpoint_id']!s:<30} at risk {r['value_at_risk']:12.0f} "
+            f"[{r['low']:.0f}, {r['high']:.0f}]  n={r['n']}"
+        )
+
+
+@report_app.command("drivers")
+def report_drivers(
+    workspace: WorkspaceOpt,
+    outcome: Annotated[str, typer.Option(help="nps or churned")] = "nps",
+    data_dir: DataDir = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Which touchpoints drive the score (Shapley values with bootstrap intervals)."""
+    ws, scope, behaviour, _today = _behaviour(workspace, data_dir)
+    if outcome not in ("nps", "churned"):
+        raise CxrayError(f"--outcome must be nps or churned, not {outcome!r}")
+    result = behaviour.drivers(workspace=ws, scope=scope, outcome=outcome)
+    if as_json:
+        _print_json(result.as_dict())
+        return
+    typer.echo(f"R² {result.r2:.3f} [{result.r2_low:.3f}, {result.r2_high:.3f}]  n={result.n}")
+    for w in result.weights:
+        typer.echo(
+            f"{w.rank:>2}. {w.driver:<28} {w.share:5.1f}% [{w.share_low:.1f}, {w.share_high:.1f}]"
+        )
+
+
 @app.command()
 def export(
     file: Annotated[Path, typer.Argument(help="The zip file to write (CSV per table).")],
@@ -474,6 +600,41 @@ def restore(
 
     slugs = backup_restore(path=file, replace=replace)
     typer.echo(_t("restored %(workspaces)s") % {"workspaces": ", ".join(slugs)})
+
+
+# --- surveys ---------------------------------------------------------------------------------
+@survey_app.command("list")
+def survey_list(
+    workspace: WorkspaceOpt, data_dir: DataDir = None, as_json: JsonOpt = False
+) -> None:
+    """List the surveys with their type, purpose, owner, status and public link."""
+    setup(data_dir)
+    from cxray.web.surveys.selectors import survey_list as surveys
+    from cxray.web.workspaces.services import workspace_get
+
+    base = os.environ.get("CXRAY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    rows = [
+        {
+            "id": s.pk,
+            "name": s.name,
+            "type": s.type,
+            "purpose": s.purpose,
+            "owner": s.owner_label,
+            "status": s.status,
+            "public_link": f"{base}/s/{s.public_token}/",
+            "responses": s.n_responses,
+            "responses_30d": s.n_recent,
+        }
+        for s in surveys(workspace=workspace_get(slug=workspace))
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['id']}\t{row['name']}\t{row['type']}\t{row['status']}\t"
+            f"{row['owner'] or '-'}\t{row['purpose'] or '-'}\t{row['public_link']}"
+        )
 
 
 def main() -> None:

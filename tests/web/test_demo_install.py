@@ -79,3 +79,24 @@ def test_churn_money_and_drivers_pages_on_the_demo(client, company):
     shares = {group: s.value for group, s in report.loyal_looking.items() if s.n}
     # The planted segment: promoters right before leaving, more than anywhere else.
     assert max(shares, key=shares.get) == corporate
+
+
+def test_behaviour_reports_through_the_api(client, company):
+    from cxray.web.accounts.services import api_token_create
+    from cxray.web.workspaces.models import Workspace
+
+    demo_install(company=company)
+    ws = Workspace.objects.get(slug="demo")
+    admin = Membership.objects.get(workspace=ws, role="admin").user
+    key = api_token_create(workspace=ws, user=admin, name="t")[1]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    churn = client.get("/api/v1/reports/churn", **auth).json()
+    assert set(churn["survival"]) == set(company.customers.column("segment").unique().to_pylist())
+    clv = client.get("/api/v1/reports/clv?months=6", **auth).json()
+    assert clv["months"] == 6 and all(row["mean_clv"] >= 0 for row in clv["by_segment"])
+    money = client.get("/api/v1/reports/money", **auth).json()
+    assert [row["group"] for row in money["by_loyalty"]] == ["promoter", "passive", "detractor"]
+    drivers = client.get("/api/v1/reports/drivers?outcome=churned", **auth).json()
+    shares = [w["share"] for w in drivers["weights"]]
+    assert sum(shares) == pytest.approx(100.0, abs=0.5)
+    assert client.get("/api/v1/reports/drivers?outcome=x", **auth).status_code == 400

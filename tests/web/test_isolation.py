@@ -10,16 +10,27 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cxray.web.accounts.models import ApiToken, Membership
 from cxray.web.imports.models import ImportRun
+from cxray.web.surveys.services import survey_create
 
 pytestmark = pytest.mark.django_db
 
 
+def _names(patterns: list) -> list[str]:
+    names = []
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            names += _names(entry.url_patterns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.append(entry.name)
+    return names
+
+
 def workspace_url_names() -> list[str]:
-    """Every named route under /w/<slug>/, found by walking the URL configuration."""
+    """Every named route under /w/<slug>/ (included lists too), from the URL configuration."""
     names = []
     for entry in get_resolver().url_patterns:
         if isinstance(entry, URLResolver) and "<slug:slug>" in str(entry.pattern):
-            names += [p.name for p in entry.url_patterns if isinstance(p, URLPattern)]
+            names += _names(entry.url_patterns)
     return names
 
 
@@ -27,6 +38,8 @@ def url_for(name: str, slug: str, objects: dict) -> str:
     kwargs: dict = {"slug": slug}
     if name in objects:
         kwargs["pk"] = objects[name].pk
+    elif name.startswith("survey_") and name != "survey_new":
+        kwargs["pk"] = objects["survey"].pk
     if name == "import_preview":
         kwargs["token"] = "0" * 32
     return reverse(name, kwargs=kwargs)
@@ -39,22 +52,25 @@ def test_every_workspace_page_of_another_company_is_404(client, two_companies):
     )
     # Objects of B addressed by primary key, through A's URLs and through B's.
     b_objects = {
+        "survey": survey_create(
+            workspace=b["ws"], name="B", purpose="B's decision", owner_user=b["admin"]
+        ),
         "import_detail": run_b,
         "token_revoke": ApiToken.objects.get(workspace=b["ws"]),
         "member_remove": Membership.objects.get(workspace=b["ws"]),
     }
     client.force_login(a["admin"])
     names = workspace_url_names()
-    assert {"home", "imports", "import_detail", "organisation", "export", "settings"} <= set(names)
+    assert {"home", "imports", "import_detail", "export", "settings", "survey_qr_png"} <= set(names)
     for name in names:
         for method in (client.get, client.post):
             other = method(url_for(name, "beta", b_objects))
             assert other.status_code == 404, (name, method)
             own = method(url_for(name, "alpha", b_objects))
-            if name in b_objects or name == "import_preview":
-                # A GET on a POST-only action is refused before any lookup (405).
-                allowed = (404, 405) if method == client.get else (404,)
-                assert own.status_code in allowed, (name, method)
+            addresses_b = name in b_objects or (name.startswith("survey_") and name != "survey_new")
+            if addresses_b or name == "import_preview":
+                # A method a route does not take is refused before any lookup (405).
+                assert own.status_code in (404, 405), (name, method)
             else:
                 assert own.status_code in (200, 302, 405), (name, method)
     assert ApiToken.objects.filter(workspace=b["ws"], revoked_at__isnull=True).exists()
@@ -147,6 +163,7 @@ def test_every_api_read_operation_is_confined_to_the_token_workspace(client, two
         if "{code}" in path or "{pk}" in path:
             assert response.status_code == 404, path
         else:
-            assert response.status_code == 200, path
+            # 422: the tiny fixture has too little data for some reports (said so, no leak).
+            assert response.status_code in (200, 422), path
             assert "beta" not in response.content.decode(), path
     assert walked >= 7

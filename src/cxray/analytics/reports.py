@@ -26,7 +26,7 @@ from cxray.analytics.churn_predict import (
     loyal_looking_churners,
     score_predicts_churn,
 )
-from cxray.analytics.clv import BetaGeoFitter, GammaGammaFitter, customer_lifetime_value
+from cxray.analytics.clv import BetaGeoFitter, GammaGammaFitter
 from cxray.analytics.clv_rfm import rfm_summary
 from cxray.analytics.drivers import DriverResult, driver_matrix, shapley_drivers
 from cxray.analytics.money import MoneyDifference, cost_of_dissatisfied_customer, value_at_risk
@@ -128,19 +128,9 @@ def clv_report(source: Source, workspace: str, *, as_of: date, months: int = 12)
         p_alive=np.asarray(
             bgf.conditional_probability_alive(rfm["frequency"], rfm["recency"], rfm["T"])
         ),
-        clv=np.asarray(
-            customer_lifetime_value(
-                bgf,
-                ggf,
-                rfm["frequency"],
-                rfm["recency"],
-                rfm["T"],
-                rfm["monetary_value"].where(rfm["frequency"] > 0, repeat["monetary_value"].mean()),
-                time=months,
-                freq="W",
-            )
-        ),
+        spend=_expected_spend(ggf, rfm, repeat),
     )
+    rfm["clv"] = _discounted_value(bgf, rfm, months=months, weeks_per_month=52.1775 / 12)
     segments = source.table("customers", workspace).select("customer_id", "segment").to_pandas()
     per_customer = rfm.merge(segments, on="customer_id", how="left")
     per_customer["segment"] = per_customer["segment"].fillna("—")
@@ -153,6 +143,48 @@ def clv_report(source: Source, workspace: str, *, as_of: date, months: int = 12)
         by_segment=_by_segment(per_customer),
         deciles=[float(v) for v in np.quantile(per_customer["clv"], np.linspace(0.1, 0.9, 9))],
     )
+
+
+def _expected_spend(ggf: GammaGammaFitter, rfm: pd.DataFrame, repeat: pd.DataFrame) -> np.ndarray:
+    """Expected spend per purchase: Gamma-Gamma's conditional mean where the model is proper.
+
+    Its population mean p·v/(q−1) exists only for q > 1; otherwise (a heavy-tailed spend,
+    as some clinics have) each customer's own mean is used, and the mean over repeat buyers
+    for customers without a repeat purchase.
+    """
+    observed = rfm["monetary_value"].to_numpy(dtype=float)
+    fallback = float(repeat["monetary_value"].mean())
+    if ggf.params_["q"] > 1:
+        return np.asarray(
+            ggf.conditional_expected_average_profit(
+                rfm["frequency"].clip(lower=0), np.where(observed > 0, observed, fallback)
+            ),
+            dtype=float,
+        )
+    return np.where(rfm["frequency"] > 0, observed, fallback)
+
+
+def _discounted_value(
+    bgf: BetaGeoFitter,
+    rfm: pd.DataFrame,
+    *,
+    months: int,
+    weeks_per_month: float,
+    monthly_discount: float = 0.01,
+) -> np.ndarray:
+    """Σ over months of the expected purchases in that month × spend, discounted monthly."""
+    value = np.zeros(len(rfm))
+    previous = np.zeros(len(rfm))
+    for m in range(1, months + 1):
+        expected = np.asarray(
+            bgf.conditional_expected_number_of_purchases_up_to_time(
+                m * weeks_per_month, rfm["frequency"], rfm["recency"], rfm["T"]
+            ),
+            dtype=float,
+        )
+        value += (expected - previous) * rfm["spend"].to_numpy() / (1 + monthly_discount) ** m
+        previous = expected
+    return value
 
 
 def _by_segment(per_customer: pd.DataFrame) -> pd.DataFrame:
@@ -232,7 +264,8 @@ def _value_at_risk_by_touchpoint(
 def drivers_report(
     source: Source, workspace: str, *, outcome: str = "nps", n_boot: int = 200
 ) -> DriverResult:
-    """Which touchpoints' experience drives the relationship score (or churn)."""
+    """Which touchpoints' experience drives the relationship score (or churn), as Shapley
+    values over each customer's mean score per touchpoint."""
     responses = source.table("responses", workspace).filter(
         lambda t: t.touchpoint_id.notnull() | (t.metric == outcome)
     )
@@ -247,4 +280,9 @@ def drivers_report(
         raise InsufficientDataError(
             "no touchpoint scores to explain the outcome: feedback needs a touchpoint column"
         )
-    return shapley_drivers(matrix, outcome, drivers, missing="pairwise", n_boot=n_boot)
+    # Customers meet only some touchpoints. Dropping incomplete rows (or pairwise counts)
+    # would keep the few who met them all; a touchpoint not met counts as its average
+    # experience instead, so it neither helps nor hurts that customer's outcome.
+    matrix = matrix.dropna(subset=[outcome])
+    matrix[drivers] = matrix[drivers].fillna(matrix[drivers].mean())
+    return shapley_drivers(matrix, outcome, drivers, n_boot=n_boot)

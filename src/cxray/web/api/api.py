@@ -14,7 +14,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from cxray.analytics.results import Score
-from cxray.errors import CxrayError, InvalidInputError
+from cxray.errors import CxrayError, InsufficientDataError, InvalidInputError
 from cxray.ingest import ImportRejected
 from cxray.web.accounts.scope import can_import, can_manage
 from cxray.web.api.auth import WorkspaceToken
@@ -32,6 +32,7 @@ from cxray.web.api.schemas import (
     UnitOut,
     WorkspaceOut,
 )
+from cxray.web.dashboards import behaviour
 from cxray.web.dashboards.selectors import home_headline, score_report
 from cxray.web.imports.models import ImportKind, ImportRun
 from cxray.web.imports.selectors import import_run_get, import_run_list
@@ -41,6 +42,7 @@ from cxray.web.journeys.services import touchpoint_upsert
 from cxray.web.people.models import Unit
 from cxray.web.people.selectors import employee_list, unit_list
 from cxray.web.people.services import employees_upsert, unit_create
+from cxray.web.surveys.api import router as surveys_router
 
 api = NinjaAPI(
     title="cxray API",
@@ -54,6 +56,11 @@ api = NinjaAPI(
 )
 router = Router()
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+@api.exception_handler(InsufficientDataError)
+def _insufficient(request: HttpRequest, exc: InsufficientDataError):
+    return api.create_response(request, {"detail": str(exc)}, status=422)
 
 
 @api.exception_handler(InvalidInputError)
@@ -291,6 +298,71 @@ def report_headline(request: HttpRequest):
     }
 
 
+def _records(frame) -> list[dict]:
+    return json.loads(frame.to_json(orient="records", force_ascii=False))
+
+
+@router.get("/reports/churn", response={200: dict, **ERRORS}, tags=["reports"])
+def report_churn(request: HttpRequest):
+    """Survival at 90/180/365 days by segment, whether the score predicts churn, and the
+    share of loyal-looking churners (promoters within 90 days before leaving)."""
+    r = behaviour.churn(
+        workspace=request.workspace, scope=request.scope, as_of=timezone.localdate()
+    )
+    days = [90, 180, 365]
+    return {
+        "as_of": r.as_of.isoformat(),
+        "churn_lag_days": r.churn_lag_days,
+        "survival": {
+            str(k): dict(zip(map(str, days), map(float, c.survival_at(days)), strict=True))
+            for k, c in r.curves.items()
+        },
+        "score_predicts_churn": [
+            p.as_dict() for p in r.predictive_by_segment + r.predictive_by_touchpoint
+        ],
+        "loyal_looking_churners": {str(k): s.as_dict() for k, s in r.loyal_looking.items()},
+    }
+
+
+@router.get("/reports/clv", response={200: dict, **ERRORS}, tags=["reports"])
+def report_clv(request: HttpRequest, months: Query[int] = 12):
+    """Customer lifetime value by segment over the next ``months`` (BG/NBD + Gamma-Gamma)."""
+    clv, _ = behaviour.clv_and_money(
+        workspace=request.workspace, scope=request.scope, as_of=timezone.localdate(), months=months
+    )
+    return {
+        "months": months,
+        "bg_nbd": clv.bg_nbd,
+        "gamma_gamma": clv.gamma_gamma,
+        "by_segment": _records(clv.by_segment),
+    }
+
+
+@router.get("/reports/money", response={200: dict, **ERRORS}, tags=["reports"])
+def report_money(request: HttpRequest):
+    """Revenue and CLV by loyalty group; value at risk by touchpoint and segment."""
+    _, money = behaviour.clv_and_money(
+        workspace=request.workspace, scope=request.scope, as_of=timezone.localdate()
+    )
+    return {
+        "by_loyalty": _records(money.by_loyalty),
+        "value_at_risk_by_touchpoint": _records(money.at_risk_by_touchpoint),
+        "value_at_risk_by_segment": _records(money.at_risk_by_segment),
+        "promoter_minus_detractor": json.loads(
+            json.dumps(money.cost_of_detractor.as_dict(), default=str)
+        ),
+    }
+
+
+@router.get("/reports/drivers", response={200: dict, **ERRORS}, tags=["reports"])
+def report_drivers(request: HttpRequest, outcome: Query[str] = "nps"):
+    """Shapley driver weights of the touchpoints for NPS or for churn, with intervals."""
+    if outcome not in ("nps", "churned"):
+        raise HttpError(400, "outcome must be nps or churned")
+    result = behaviour.drivers(workspace=request.workspace, scope=request.scope, outcome=outcome)
+    return json.loads(json.dumps(result.as_dict(), default=float))
+
+
 @router.get("/reports/{metric}", response={200: list[GroupScoreOut], **ERRORS}, tags=["reports"])
 def report_score(request: HttpRequest, metric: str, by: Query[str] = ""):
     """NPS, CSAT, CES or eNPS over all responses, or by month, quarter, touchpoint, unit,
@@ -302,3 +374,4 @@ def report_score(request: HttpRequest, metric: str, by: Query[str] = ""):
 
 
 api.add_router("/", router)
+api.add_router("/surveys", surveys_router)

@@ -1,3 +1,10 @@
 """Public respondent pages under /s/ (no login)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from cxray.web.surveys import public_views
+
+urlpatterns = [
+    path("<str:token>/", public_views.respond, name="survey_respond"),
+    path("<str:token>/thanks/", public_views.thanks, name="survey_thanks"),
+]

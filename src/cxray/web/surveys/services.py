@@ -1,0 +1,443 @@
+"""Writes for surveys: create, publish, close, submit a response, sync to the analytics store."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, close_old_connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cxray.analytics.schema import TABLES
+from cxray.errors import InvalidInputError
+from cxray.web.journeys.models import Touchpoint
+from cxray.web.people.models import Employee, Unit
+from cxray.web.surveys.models import (
+    LANGUAGES,
+    Channel,
+    Survey,
+    SurveyResponse,
+    SurveyStatus,
+    SurveyType,
+)
+from cxray.web.workspaces.models import Workspace
+
+log = logging.getLogger(__name__)
+
+MAX_COMMENT = 5000
+MAX_KEY = 64
+SYNC_BATCH = 5000
+WORDING_FIELDS = tuple(f"{kind}_{lang}" for kind in ("question", "follow_up") for lang in LANGUAGES)
+
+
+class ResponseRejected(InvalidInputError):
+    """A respondent's answer that cannot be stored; the message is shown in their language.
+
+    The message stays lazy until ``str()``: the view renders it under the respondent's
+    language, the API under the server's.
+    """
+
+    def __init__(self, message: Any, **params: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+    def __str__(self) -> str:
+        return str(self.message) % self.params if self.params else str(self.message)
+
+
+class SurveyNotOpen(ResponseRejected):
+    """The survey is closed (410 on the public page)."""
+
+
+# --- surveys -------------------------------------------------------------------------------
+def _check_owner(
+    *, workspace: Workspace, owner_user: AbstractBaseUser | None, owner_employee: Employee | None
+) -> None:
+    if owner_employee is not None and owner_employee.workspace_id != workspace.pk:
+        raise InvalidInputError(f"employee {owner_employee.code!r} belongs to another workspace")
+    if owner_user is not None and not owner_user.memberships.filter(workspace=workspace).exists():
+        raise InvalidInputError(
+            f"user {owner_user} is not a member of workspace {workspace.slug!r}"
+        )
+
+
+def _check_context(
+    *,
+    workspace: Workspace,
+    touchpoint: Touchpoint | None,
+    unit: Unit | None,
+    employee: Employee | None,
+) -> None:
+    for obj in (touchpoint, unit, employee):
+        if obj is not None and obj.workspace_id != workspace.pk:
+            raise InvalidInputError(f"{obj} belongs to another workspace")
+
+
+def survey_create(
+    *,
+    workspace: Workspace,
+    name: str,
+    type: str = SurveyType.NPS,
+    purpose: str = "",
+    owner_user: AbstractBaseUser | None = None,
+    owner_employee: Employee | None = None,
+    touchpoint: Touchpoint | None = None,
+    unit: Unit | None = None,
+    employee: Employee | None = None,
+    **wording: str,
+) -> Survey:
+    """A new draft survey. ``wording`` takes question_ru … follow_up_en (blank = default)."""
+    if type not in SurveyType.values:
+        raise InvalidInputError(
+            f"survey type {type!r} is not one of {', '.join(SurveyType.values)}"
+        )
+    if not name.strip():
+        raise InvalidInputError("a survey needs a name")
+    unknown = set(wording) - set(WORDING_FIELDS)
+    if unknown:
+        raise InvalidInputError(f"unknown wording fields: {', '.join(sorted(unknown))}")
+    _check_owner(workspace=workspace, owner_user=owner_user, owner_employee=owner_employee)
+    _check_context(workspace=workspace, touchpoint=touchpoint, unit=unit, employee=employee)
+    return Survey.objects.create(
+        workspace=workspace,
+        name=name.strip(),
+        type=type,
+        purpose=purpose.strip(),
+        owner_user=owner_user,
+        owner_employee=owner_employee,
+        touchpoint=touchpoint,
+        unit=unit,
+        employee=employee,
+        **wording,
+    )
+
+
+def survey_update(*, survey: Survey, **fields: Any) -> Survey:
+    """Change a survey's name, purpose, owner, wording or default context.
+
+    The type of a survey that has responses is fixed: its scores would change meaning.
+    """
+    allowed = {
+        "name",
+        "type",
+        "purpose",
+        "owner_user",
+        "owner_employee",
+        "touchpoint",
+        "unit",
+        "employee",
+        *WORDING_FIELDS,
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise InvalidInputError(f"cannot change {', '.join(sorted(unknown))} of a survey")
+    if "type" in fields and fields["type"] != survey.type and survey.responses.exists():
+        raise InvalidInputError(
+            "the type of a survey with responses cannot change (its scores would change "
+            "meaning); close it and create a new survey"
+        )
+    ws = survey.workspace
+    _check_owner(
+        workspace=ws,
+        owner_user=fields.get("owner_user"),
+        owner_employee=fields.get("owner_employee"),
+    )
+    _check_context(
+        workspace=ws,
+        touchpoint=fields.get("touchpoint"),
+        unit=fields.get("unit"),
+        employee=fields.get("employee"),
+    )
+    for key, value in fields.items():
+        setattr(survey, key, value.strip() if isinstance(value, str) else value)
+    if survey.status == SurveyStatus.PUBLISHED:
+        _check_publishable(survey)
+    survey.save()
+    return survey
+
+
+def _check_publishable(survey: Survey) -> None:
+    missing = []
+    if not survey.purpose.strip():
+        missing.append("its purpose (the decision it serves)")
+    if not (survey.owner_user_id or survey.owner_employee_id):
+        missing.append("its owner (a user or an employee)")
+    if missing:
+        raise InvalidInputError(
+            f"survey {survey.name!r} cannot be published without {' and '.join(missing)}: "
+            "a survey nobody will act on only tires the people it asks; fill them in and "
+            "publish again"
+        )
+
+
+def survey_publish(*, survey: Survey) -> Survey:
+    """Open the survey for answers; refused without a purpose and an owner."""
+    _check_publishable(survey)
+    survey.status = SurveyStatus.PUBLISHED
+    survey.published_at = survey.published_at or timezone.now()
+    survey.closed_at = None
+    survey.save(update_fields=["status", "published_at", "closed_at"])
+    return survey
+
+
+def survey_close(*, survey: Survey) -> Survey:
+    """Stop accepting answers; the link then says the survey is closed (410)."""
+    survey.status = SurveyStatus.CLOSED
+    survey.closed_at = timezone.now()
+    survey.save(update_fields=["status", "closed_at"])
+    return survey
+
+
+# --- responses -----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ResponseContext:
+    """Codes of the workspace's own entities; anything unknown was dropped."""
+
+    touchpoint: str = ""
+    unit: str = ""
+    employee: str = ""
+
+
+def context_resolve(
+    *, survey: Survey, touchpoint: str = "", unit: str = "", employee: str = ""
+) -> ResponseContext:
+    """The context of a response: codes from the link if they exist in the survey's own
+    workspace (unknown codes are ignored, never looked up elsewhere), else the survey's."""
+    ws = survey.workspace_id
+
+    def known(model: Any, code: str) -> str:
+        code = (code or "").strip()[:64]
+        if code and model.objects.filter(workspace_id=ws, code=code).exists():
+            return code
+        return ""
+
+    tp = known(Touchpoint, touchpoint) or (survey.touchpoint.code if survey.touchpoint else "")
+    un = known(Unit, unit) or (survey.unit.code if survey.unit else "")
+    em = known(Employee, employee) or (survey.employee.code if survey.employee else "")
+    return ResponseContext(touchpoint=tp, unit=un, employee=em)
+
+
+def _score(survey: Survey, raw: object) -> int:
+    low, high = survey.scale
+    if isinstance(raw, bool):
+        raw = None
+    if isinstance(raw, str):
+        raw = raw.strip()
+        raw = int(raw) if raw.isdigit() else None
+    if not isinstance(raw, int) or not low <= raw <= high:
+        if raw is None or raw == "":
+            raise ResponseRejected(
+                _("Please choose a score from %(low)s to %(high)s."), low=low, high=high
+            )
+        raise ResponseRejected(
+            _("The score must be a whole number from %(low)s to %(high)s."), low=low, high=high
+        )
+    return raw
+
+
+def response_submit(
+    *,
+    survey: Survey,
+    score: object,
+    comment: str = "",
+    follow_up: str = "",
+    language: str = "",
+    channel: str = Channel.LINK,
+    context: ResponseContext | None = None,
+    customer_id: str = "",
+    idempotency_key: str = "",
+) -> tuple[SurveyResponse, bool]:
+    """Store one answer; return it and whether it is new.
+
+    The same ``idempotency_key`` (a double click, a retried request, a resent form) returns
+    the response stored the first time instead of a second one.
+    """
+    if survey.status == SurveyStatus.CLOSED:
+        raise SurveyNotOpen(_("This survey is closed. Thank you for wanting to answer."))
+    if survey.status != SurveyStatus.PUBLISHED:
+        raise SurveyNotOpen(_("This survey is not open yet."))
+    value = _score(survey, score)
+    comment = (comment or "").strip()
+    follow_up = (follow_up or "").strip()
+    for text in (comment, follow_up):
+        if len(text) > MAX_COMMENT:
+            raise ResponseRejected(
+                _("Please shorten your answer to %(max)s characters (it has %(n)s)."),
+                max=f"{MAX_COMMENT:,}".replace(",", " "),
+                n=f"{len(text):,}".replace(",", " "),
+            )
+    if channel not in Channel.values:
+        raise InvalidInputError(f"channel {channel!r} is not one of {', '.join(Channel.values)}")
+    key = (idempotency_key or "").strip()
+    if len(key) > MAX_KEY:
+        raise InvalidInputError(f"the idempotency key is longer than {MAX_KEY} characters")
+    if value == survey.scale[1]:
+        follow_up = ""  # asked only below the top score
+    context = context or ResponseContext()
+    if key:
+        existing = SurveyResponse.objects.filter(survey=survey, idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            response = SurveyResponse.objects.create(
+                workspace_id=survey.workspace_id,
+                survey=survey,
+                score=value,
+                comment=comment,
+                follow_up=follow_up,
+                language=language if language in LANGUAGES else "",
+                channel=channel,
+                touchpoint_code=context.touchpoint,
+                unit_code=context.unit,
+                employee_code=context.employee,
+                customer_id=(customer_id or "").strip()[:128],
+                idempotency_key=key,
+            )
+    except IntegrityError:
+        # A concurrent twin of this request won the race: return what it stored.
+        existing = SurveyResponse.objects.filter(survey=survey, idempotency_key=key).first()
+        if existing is None:
+            raise
+        return existing, False
+    workspace_id = survey.workspace_id
+    transaction.on_commit(lambda: responses_sync_soon(workspace_id=workspace_id), robust=True)
+    return response, True
+
+
+# --- the analytics store -------------------------------------------------------------------
+def _local_naive(at: Any) -> Any:
+    return timezone.localtime(at).replace(tzinfo=None)
+
+
+def _response_rows(workspace: Workspace, responses: list[SurveyResponse]) -> pa.Table:
+    rows = []
+    for r in responses:
+        survey = r.survey
+        rows.append(
+            {
+                "workspace": workspace.slug,
+                "row_key": r.row_key,
+                "response_id": r.row_key,
+                "customer_id": r.customer_id or None,
+                "respondent_employee_id": None,
+                "survey_id": str(survey.pk),
+                "touchpoint_id": r.touchpoint_code or None,
+                "employee_id": r.employee_code or None,
+                "unit_id": r.unit_code or None,
+                "at": _local_naive(r.created_at),
+                "metric": survey.type,
+                "score": float(r.score),
+                "scale_max": survey.scale[1],
+                "comment": r.comment or None,
+                "follow_up": r.follow_up or None,
+                "language": r.language or None,
+                "channel": r.channel,
+            }
+        )
+    return pa.Table.from_pylist(rows, schema=TABLES["responses"].to_pyarrow())
+
+
+def responses_sync(*, workspace: Workspace) -> int:
+    """Copy the responses not yet in the analytics store there; return how many were new.
+
+    Safe to run at any time and any number of times: the rows carry
+    ``row_key = survey-response-<pk>``, which the store never inserts twice, and a row is
+    marked synced only after the store has it.
+    """
+    from cxray.web.analytics_store import analytics
+
+    written = 0
+    while True:
+        batch = list(
+            SurveyResponse.objects.filter(workspace=workspace, synced_at__isnull=True)
+            .select_related("survey")
+            .order_by("pk")[:SYNC_BATCH]
+        )
+        if not batch:
+            return written
+        with analytics() as store:
+            written += store.write("responses", _response_rows(workspace, batch))
+        SurveyResponse.objects.filter(pk__in=[r.pk for r in batch]).update(synced_at=timezone.now())
+
+
+# The sync runs in one background thread per process, never in the request: a submission only
+# marks its workspace as pending and returns. The thread waits SYNC_DELAY_S so that under load
+# one write carries many responses, and sweeps every workspace now and then, so rows left
+# unsynced by a failure or a restart are picked up without any new submission.
+SYNC_DELAY_S = 0.25
+SYNC_SWEEP_S = 60.0
+_sync_state = threading.Condition()
+_sync_pending: set[int] = set()
+_sync_busy = False
+_sync_thread: threading.Thread | None = None
+
+
+def _sync_worker() -> None:
+    global _sync_busy
+    last_sweep = 0.0
+    while True:
+        with _sync_state:
+            if not _sync_pending:
+                _sync_state.wait(timeout=SYNC_SWEEP_S)
+        time.sleep(SYNC_DELAY_S)
+        with _sync_state:
+            pending = set(_sync_pending)
+            _sync_pending.clear()
+            _sync_busy = True
+        try:
+            if time.monotonic() - last_sweep > SYNC_SWEEP_S:
+                last_sweep = time.monotonic()
+                pending |= set(
+                    SurveyResponse.objects.filter(synced_at__isnull=True)
+                    .values_list("workspace_id", flat=True)
+                    .distinct()
+                )
+            for ws_id in sorted(pending):
+                try:
+                    responses_sync(workspace=Workspace.objects.get(pk=ws_id))
+                except Exception:  # the rows stay unsynced and go with the next round
+                    log.exception("survey responses sync failed for workspace %s", ws_id)
+        finally:
+            close_old_connections()
+            with _sync_state:
+                _sync_busy = False
+                _sync_state.notify_all()
+
+
+def responses_sync_soon(*, workspace_id: int) -> None:
+    """Ask the background thread to sync this workspace shortly. Never raises, never waits."""
+    global _sync_thread
+    if getattr(settings, "CXRAY_SURVEY_SYNC_INLINE", False):
+        # Tests: the test transaction is invisible to another thread's connection.
+        try:
+            responses_sync(workspace=Workspace.objects.get(pk=workspace_id))
+        except Exception:
+            log.exception("survey responses sync failed for workspace %s", workspace_id)
+        return
+    with _sync_state:
+        _sync_pending.add(workspace_id)
+        if _sync_thread is None or not _sync_thread.is_alive():
+            _sync_thread = threading.Thread(target=_sync_worker, name="survey-sync", daemon=True)
+            _sync_thread.start()
+        _sync_state.notify_all()
+
+
+def responses_sync_wait(timeout: float = 10.0) -> bool:
+    """Block until the background sync has nothing pending (tests, a clean shutdown)."""
+    end = time.monotonic() + timeout
+    with _sync_state:
+        while _sync_pending or _sync_busy:
+            left = end - time.monotonic()
+            if left <= 0:
+                return False
+            _sync_state.wait(timeout=min(left, 0.05))
+    return True

@@ -1,0 +1,231 @@
+"""Survey management pages under /w/<slug>/surveys/."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import segno
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cxray.errors import InvalidInputError
+from cxray.web.accounts.scope import can_export, can_import
+from cxray.web.surveys.forms import SurveyForm
+from cxray.web.surveys.models import LANGUAGES
+from cxray.web.surveys.selectors import (
+    ResponseFilters,
+    response_list,
+    survey_get,
+    survey_list,
+)
+from cxray.web.surveys.services import (
+    WORDING_FIELDS,
+    survey_close,
+    survey_create,
+    survey_publish,
+    survey_update,
+)
+from cxray.web.workspaces.decorators import workspace_view
+from cxray.web.workspaces.export import neutralise
+
+RESPONSES_SHOWN = 200
+
+
+def public_link(request: HttpRequest, token: str) -> str:
+    return request.build_absolute_uri(reverse("survey_respond", args=[token]))
+
+
+@workspace_view()
+def surveys(request: HttpRequest) -> HttpResponse:
+    """What are we asking, why, who owns it, and how many answer."""
+    rows = [
+        {"survey": s, "link": public_link(request, s.public_token)}
+        for s in survey_list(workspace=request.workspace)
+    ]
+    return render(
+        request,
+        "surveys/list.html",
+        {"rows": rows, "may_edit": can_import(request.membership)},
+    )
+
+
+def _save(request: HttpRequest, form: SurveyForm, survey=None):
+    data = dict(form.cleaned_data)
+    try:
+        if survey is None:
+            return survey_create(workspace=request.workspace, **data)
+        return survey_update(survey=survey, **data)
+    except InvalidInputError as exc:
+        form.add_error(None, str(exc))
+        return None
+
+
+def _previews(survey) -> list[dict]:
+    low, high = survey.scale
+    return [
+        {
+            "lang": lang,
+            "question": survey.question(lang),
+            "follow_up": survey.follow_up(lang),
+            "scores": range(low, high + 1),
+        }
+        for lang in LANGUAGES
+    ]
+
+
+@workspace_view(allow=can_import)
+def survey_new(request: HttpRequest) -> HttpResponse:
+    form = SurveyForm(request.POST or None, workspace=request.workspace)
+    if request.method == "POST" and form.is_valid():
+        survey = _save(request, form)
+        if survey is not None:
+            messages.success(request, _("Survey created as a draft."))
+            return redirect("survey_edit", slug=request.workspace.slug, pk=survey.pk)
+    return render(request, "surveys/edit.html", {"form": form, "survey": None})
+
+
+@workspace_view(allow=can_import)
+def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = survey_get(workspace=request.workspace, pk=pk)
+    form = SurveyForm(request.POST or None, instance=survey, workspace=request.workspace)
+    if request.method == "POST" and form.is_valid():
+        # form.is_valid() has already copied the fields onto the instance; re-read it so the
+        # service validates and saves from a clean state.
+        survey = survey_get(workspace=request.workspace, pk=pk)
+        if _save(request, form, survey) is not None:
+            messages.success(request, _("Survey saved."))
+            return redirect("survey_edit", slug=request.workspace.slug, pk=survey.pk)
+    survey = survey_get(workspace=request.workspace, pk=pk)
+    return render(
+        request,
+        "surveys/edit.html",
+        {
+            "form": form,
+            "survey": survey,
+            "previews": _previews(survey),
+            "link": public_link(request, survey.public_token),
+            "wording_fields": WORDING_FIELDS,
+        },
+    )
+
+
+@workspace_view(allow=can_import)
+@require_POST
+def survey_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = survey_get(workspace=request.workspace, pk=pk)
+    try:
+        survey_publish(survey=survey)
+        messages.success(request, _("Survey published: its link accepts answers."))
+    except InvalidInputError:
+        messages.error(
+            request,
+            _(
+                "A survey cannot be published without its purpose (the decision it serves) "
+                "and its owner: fill them in and publish again."
+            ),
+        )
+    return redirect("survey_edit", slug=request.workspace.slug, pk=survey.pk)
+
+
+@workspace_view(allow=can_import)
+@require_POST
+def survey_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = survey_close(survey=survey_get(workspace=request.workspace, pk=pk))
+    messages.success(request, _("Survey closed: its link no longer accepts answers."))
+    return redirect("survey_edit", slug=request.workspace.slug, pk=survey.pk)
+
+
+@workspace_view()
+def survey_responses(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = survey_get(workspace=request.workspace, pk=pk)
+    filters = ResponseFilters.from_query(request.GET)
+    qs = response_list(survey=survey, scope=request.scope, filters=filters)
+    return render(
+        request,
+        "surveys/responses.html",
+        {
+            "survey": survey,
+            "responses": qs[:RESPONSES_SHOWN],
+            "n": qs.count(),
+            "shown": RESPONSES_SHOWN,
+            "filters": filters,
+            "languages": LANGUAGES,
+            "low_high": survey.scale,
+            "query": request.GET.urlencode(),
+            "may_export": can_export(request.membership),
+        },
+    )
+
+
+CSV_COLUMNS = (
+    "created_at",
+    "score",
+    "comment",
+    "follow_up",
+    "language",
+    "channel",
+    "touchpoint_code",
+    "unit_code",
+    "employee_code",
+    "customer_id",
+)
+
+
+@workspace_view(allow=can_export)
+def survey_responses_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The filtered responses as CSV (UTF-8 with BOM for Excel; formulas neutralised)."""
+    survey = survey_get(workspace=request.workspace, pk=pk)
+    qs = response_list(
+        survey=survey, scope=request.scope, filters=ResponseFilters.from_query(request.GET)
+    )
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(
+        [
+            "answered",
+            "score",
+            "comment",
+            "follow_up",
+            "language",
+            "channel",
+            "touchpoint",
+            "unit",
+            "employee",
+            "customer",
+        ]
+    )
+    for row in qs.values_list(*CSV_COLUMNS).iterator():
+        at = timezone.localtime(row[0]).strftime("%Y-%m-%d %H:%M:%S")
+        writer.writerow([at, *(neutralise(v) for v in row[1:])])
+    response = HttpResponse("\ufeff" + text.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-responses.csv"'
+    return response
+
+
+def _qr(request: HttpRequest, pk: int) -> segno.QRCode:
+    survey = survey_get(workspace=request.workspace, pk=pk)
+    return segno.make(public_link(request, survey.public_token) + "?via=qr", error="m")
+
+
+@workspace_view()
+@require_GET
+def survey_qr_svg(request: HttpRequest, pk: int) -> HttpResponse:
+    buffer = io.BytesIO()
+    _qr(request, pk).save(buffer, kind="svg", scale=8, border=2, xmldecl=False)
+    return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+
+
+@workspace_view()
+@require_GET
+def survey_qr_png(request: HttpRequest, pk: int) -> HttpResponse:
+    buffer = io.BytesIO()
+    _qr(request, pk).save(buffer, kind="png", scale=10, border=2)
+    response = HttpResponse(buffer.getvalue(), content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="survey-{pk}-qr.png"'
+    return response
