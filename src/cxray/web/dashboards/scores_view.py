@@ -12,7 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from cxray.analytics.results import Score
 from cxray.web.dashboards.charts import Point, bars_svg, trend_svg
-from cxray.web.dashboards.selectors import METRICS, group_labels, score_report
+from cxray.web.dashboards.selectors import (
+    METRICS,
+    group_labels,
+    own_scale_report,
+    score_report,
+)
 from cxray.web.workspaces.decorators import workspace_view
 from cxray.web.workspaces.export import neutralise
 
@@ -70,6 +75,8 @@ def scores(request: HttpRequest) -> HttpResponse:
     total = score_report(**common)[None]
     unit = "" if metric in ("nps", "enps", "ces") else "%"
     ordered = sorted(_points(breakdown, labels), key=lambda p: -p.value)
+    own = own_scale_report(by=by, **common)
+    keys = {labels.get(str(k), str(k)) if k is not None else "—": str(k) for k in breakdown}
     return render(
         request,
         "dashboards/scores.html",
@@ -97,7 +104,8 @@ def scores(request: HttpRequest) -> HttpResponse:
                 unit=unit,
             ),
             "bars_svg": bars_svg(ordered, unit=unit),
-            "rows": ordered,
+            "rows": [(p, own.get(keys.get(p.label, ""))) for p in ordered],
+            "has_own_scale": bool(own),
             "query": request.GET.urlencode(),
         },
     )

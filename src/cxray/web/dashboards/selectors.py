@@ -7,6 +7,7 @@ import ibis
 
 from cxray.analytics import scores
 from cxray.analytics.headline import Headline, headline
+from cxray.analytics.own_scale import own_scale_summary
 from cxray.analytics.results import Score
 from cxray.analytics.store import AnalyticsStore
 from cxray.errors import InvalidInputError
@@ -146,3 +147,21 @@ def group_labels(*, workspace: Workspace, by: str | None) -> dict[str, str]:
     if model is None:
         return {}
     return dict(model.objects.filter(workspace=workspace).values_list("code", "name"))
+
+
+def own_scale_report(
+    *, workspace: Workspace, scope: Scope, metric: str, by: str, start: date | None, end: date
+) -> dict[str, dict]:
+    """Per group: the mean deviation from respondents' own baselines (seed 001: a "5" means
+    different things to different people), keyed like :func:`score_report`."""
+    column = REPORT_BY.get(by)
+    if column not in ("touchpoint_id", "unit_id", "employee_id", "channel"):
+        return {}
+    with analytics() as store:
+        t = ScopedStore(store, scope).table("responses", workspace.slug)
+        t = t.filter((t.metric == metric) & t.customer_id.notnull())
+        if start is not None:
+            t = t.filter(t.at >= start)
+        t = t.filter(t.at < end + timedelta(days=1))
+        frame = own_scale_summary(t, by=column, metric=metric)
+    return {str(r[column]): r for r in frame.to_dict("records") if r["n"]}
