@@ -100,6 +100,11 @@ def demo(
     typer.echo(_t("Generating the demo company…", lang))
     company = generate(seed=seed, n_patients=patients)
     logins = demo_install(company=company)
+    if not no_serve:
+        # The server starts now; comments are analysed behind it, a turn at a time.
+        from cxray.web.dashboards.text_analysis import text_fill_background
+
+        text_fill_background(workspace_slug="demo")
     typer.echo(
         _t("The demo company is ready in %(seconds).0f s.", lang)
         % {"seconds": time.perf_counter() - started}
@@ -322,6 +327,7 @@ def import_(
             defaults=defaults,
             dry_run=dry_run,
             progress=report,
+            analyse_text="now",  # a command-line import ends only when its comments are read
         )
     summary = {
         "file": str(file),
@@ -525,6 +531,37 @@ def report_money(
         typer.echo(
             f"{r['touchpoint_id']!s:<30} at risk {r['value_at_risk']:12.0f} "
             f"[{r['low']:.0f}, {r['high']:.0f}]  n={r['n']}"
+        )
+
+
+@report_app.command("text")
+def report_text(
+    workspace: WorkspaceOpt,
+    language: Annotated[str | None, typer.Option(help="ru, uk, en or mixed")] = None,
+    data_dir: DataDir = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Themes in comments and in "what must change" answers, with mood, share and quotes."""
+    setup(data_dir)
+    from cxray.analytics.text_report import text_report
+    from cxray.web.analytics_store import analytics
+    from cxray.web.dashboards.text_analysis import text_fill_now
+    from cxray.web.workspaces.services import workspace_get
+
+    slug = workspace_get(slug=workspace).slug
+    text_fill_now(workspace_slug=slug)
+    with analytics() as store:
+        report = text_report(store, slug, language=language)
+    if as_json:
+        from dataclasses import asdict
+
+        _print_json(asdict(report))
+        return
+    typer.echo(f"{report.texts} texts; {report.sentiment}; {report.by_language}")
+    for f in report.themes:
+        typer.echo(
+            f"{f.theme:<18} {f.mentions:>6} {f.share:5.1f}%  negative {f.negative_share:3.0f}%"
+            f"  score with/without {f.score_with:.1f}/{f.score_without:.1f}"
         )
 
 

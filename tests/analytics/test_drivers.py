@@ -168,7 +168,11 @@ def test_same_seed_same_intervals_and_engines_agree():
     df = _correlated(400, 3, seed=4)
     a = shapley_drivers(df, "y", ["d0", "d1", "d2"], seed=9, n_boot=20)
     b = shapley_drivers(ibis.memtable(df), "y", ["d0", "d1", "d2"], seed=9, n_boot=20)
-    assert a == b
+    # Equal up to float summation order: a parallel engine may add partial sums in any order.
+    assert a.r2 == pytest.approx(b.r2, rel=1e-9)
+    for wa, wb in zip(a.weights, b.weights, strict=True):
+        assert wa.driver == wb.driver and wa.rank == wb.rank
+        assert (wa.weight, wa.low, wa.high) == pytest.approx((wb.weight, wb.low, wb.high), rel=1e-9)
     assert all(w.low <= w.weight <= w.high for w in a.weights)
 
 

@@ -23,6 +23,7 @@ def isolated_stores(settings, tmp_path):
     analytics_store.close()
     settings.ANALYTICS_URL = f"duckdb://{tmp_path / 'analytics.duckdb'}"
     settings.MEDIA_ROOT = tmp_path / "uploads"
+    settings.CXRAY_TEXT_ANALYSIS = "off"  # tests that need it run the fill themselves
     yield
     analytics_store.close()
 

@@ -100,3 +100,21 @@ def test_behaviour_reports_through_the_api(client, company):
     shares = [w["share"] for w in drivers["weights"]]
     assert sum(shares) == pytest.approx(100.0, abs=0.5)
     assert client.get("/api/v1/reports/drivers?outcome=x", **auth).status_code == 400
+
+
+def test_text_page_after_the_fill(client, company):
+    from cxray.web.dashboards.text_analysis import text_fill_now
+
+    logins = demo_install(company=company)
+    assert client.login(username="demo", password=logins[0].password)
+    url = reverse("text", args=["demo"])
+    before = client.get(url, {"period": "all"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "comments are not analysed yet" in before
+    stored = text_fill_now(workspace_slug="demo")
+    assert stored > 1000
+    assert text_fill_now(workspace_slug="demo") == 0  # a re-run analyses nothing twice
+    page = client.get(url, {"period": "all"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Waiting time" in page or "waiting" in page.lower()
+    assert "not analysed yet" not in page
+    uk = client.get(url, {"period": "all", "language": "uk"}, HTTP_ACCEPT_LANGUAGE="uk")
+    assert uk.status_code == 200

@@ -83,6 +83,23 @@ TABLES: dict[str, ibis.Schema] = {
             "channel": dt.string,
         }
     ),
+    # One row per analysed comment or follow-up answer of a response (cxray.text results),
+    # filled incrementally by cxray.analytics.text_fill; row_key = "<response row_key>:<field>".
+    "response_texts": ibis.schema(
+        {
+            "workspace": dt.string,
+            "row_key": dt.string,
+            "response_key": dt.string,
+            "field": dt.string,  # "comment" or "follow_up"
+            "language": dt.string,
+            "sentiment": dt.string,  # positive, neutral, negative
+            "sentiment_score": dt.float64,
+            "carriers": dt.string,  # the words that carried the sentiment, comma-separated
+            "themes": dt.string,  # taxonomy theme ids, comma-separated
+            "codes": dt.string,  # "scheme:code" items, comma-separated
+            "masked": dt.string,  # the text with phones, emails and cards masked
+        }
+    ),
     # Entities mirrored from the app database so analytics can join on them.
     "units": ibis.schema(
         {
@@ -117,7 +134,7 @@ TABLES: dict[str, ibis.Schema] = {
     ),
 }
 
-FACT_TABLES = ("transactions", "interactions", "responses")
+FACT_TABLES = ("transactions", "interactions", "responses", "response_texts")
 ENTITY_KEYS: dict[str, str] = {
     "customers": "customer_id",
     "units": "unit_id",

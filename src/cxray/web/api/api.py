@@ -363,6 +363,24 @@ def report_drivers(request: HttpRequest, outcome: Query[str] = "nps"):
     return json.loads(json.dumps(result.as_dict(), default=float))
 
 
+@router.get("/reports/text", response={200: dict, **ERRORS}, tags=["reports"])
+def report_text(request: HttpRequest, language: Query[str] = ""):
+    """Themes in comments and in "what must change" answers: mentions, share, share negative,
+    the score of those who mention the theme against the others, monthly trend, quotes.
+    Texts not analysed yet are counted in ``pending``."""
+    from dataclasses import asdict
+
+    from cxray.analytics.text_report import text_report
+    from cxray.web.analytics_store import analytics
+    from cxray.web.dashboards.selectors import ScopedStore
+
+    with analytics() as store:
+        report = text_report(
+            ScopedStore(store, request.scope), request.workspace.slug, language=language or None
+        )
+    return json.loads(json.dumps(asdict(report), default=str))
+
+
 @router.get("/reports/{metric}", response={200: list[GroupScoreOut], **ERRORS}, tags=["reports"])
 def report_score(request: HttpRequest, metric: str, by: Query[str] = ""):
     """NPS, CSAT, CES or eNPS over all responses, or by month, quarter, touchpoint, unit,

@@ -77,6 +77,8 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 ANALYTICS_URL = paths.analytics_url(DATA_DIR)
+# When new comments are analysed after an import: "background", "now" or "off".
+CXRAY_TEXT_ANALYSIS = os.environ.get("CXRAY_TEXT_ANALYSIS", "background")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

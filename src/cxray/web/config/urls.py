@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from cxray.web.api.api import api
-from cxray.web.dashboards import behaviour_views, scores_view
+from cxray.web.dashboards import behaviour_views, scores_view, text_view
 from cxray.web.dashboards import views as dashboards
 from cxray.web.imports import views as imports
 from cxray.web.people import views as people
@@ -15,6 +15,7 @@ workspace_patterns = [
     path("scores/", scores_view.scores, name="scores"),
     path("churn/", behaviour_views.churn_money, name="churn"),
     path("drivers/", behaviour_views.drivers, name="drivers"),
+    path("text/", text_view.text, name="text"),
     path("imports/", imports.imports, name="imports"),
     path("imports/<str:token>/", imports.preview, name="import_preview"),
     path("imports/run/<int:pk>/", imports.detail, name="import_detail"),

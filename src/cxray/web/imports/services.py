@@ -11,6 +11,7 @@ from django.db import transaction
 from cxray.errors import InvalidInputError
 from cxray.ingest import ImportRejected, import_file, parse_file
 from cxray.web.analytics_store import analytics
+from cxray.web.dashboards.text_analysis import analyse_new_texts
 from cxray.web.imports.models import ImportKind, ImportRun, ImportStatus
 from cxray.web.people.services import employees_upsert
 from cxray.web.workspaces.models import Workspace
@@ -38,11 +39,14 @@ def import_run(
     defaults: dict[str, str] | None = None,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    analyse_text: str | None = None,
 ) -> ImportRun:
     """Import one file into the workspace; the run is logged whether it is stored or rejected.
 
     A rejected file stores nothing (the log entry lists every error) and raises
-    :class:`cxray.ingest.ImportRejected` after the log entry is saved.
+    :class:`cxray.ingest.ImportRejected` after the log entry is saved. New comments are
+    then analysed ``analyse_text`` = "now", "background" or "off" (default: the
+    ``CXRAY_TEXT_ANALYSIS`` setting).
     """
     if kind not in ImportKind.values:
         raise InvalidInputError(
@@ -85,6 +89,8 @@ def import_run(
         raise
     run.duration_s = time.perf_counter() - started
     run.save()
+    if kind == ImportKind.FEEDBACK and run.stored and not dry_run:
+        analyse_new_texts(workspace_slug=workspace.slug, how=analyse_text)
     return run
 
 

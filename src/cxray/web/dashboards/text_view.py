@@ -1,0 +1,81 @@
+"""The text page: what customers say, in which mood, and what must change for a top score."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from cxray.analytics.text_report import text_report
+from cxray.text.taxonomy import load_taxonomy
+from cxray.web.analytics_store import analytics
+from cxray.web.dashboards.selectors import ScopedStore, group_labels
+from cxray.web.dashboards.text_analysis import (
+    text_fill_background,
+    text_fill_running,
+)
+from cxray.web.workspaces.decorators import workspace_view
+
+PERIODS = {"3m": 92, "12m": 366, "all": None}
+LANGUAGES = ("ru", "uk", "en", "mixed")
+
+
+@workspace_view()
+def text(request: HttpRequest) -> HttpResponse:
+    slug = request.workspace.slug
+    if request.method == "POST":
+        text_fill_background(workspace_slug=slug)
+        return redirect(request.get_full_path())
+    period = request.GET.get("period") if request.GET.get("period") in PERIODS else "12m"
+    language = request.GET.get("language") if request.GET.get("language") in LANGUAGES else None
+    touchpoints = group_labels(workspace=request.workspace, by="touchpoint")
+    touchpoint = (
+        request.GET.get("touchpoint") if request.GET.get("touchpoint") in touchpoints else None
+    )
+    end = timezone.localdate()
+    days = PERIODS[period]
+    with analytics() as store:
+        report = text_report(
+            ScopedStore(store, request.scope),
+            slug,
+            start=end - timedelta(days=days) if days else None,
+            end=end,
+            language=language,
+            touchpoint=touchpoint,
+        )
+    taxonomy = load_taxonomy()
+    ui = (get_language() or "en")[:2]
+
+    def named(figures):
+        return [
+            (taxonomy.name(f.theme, ui) if _known(taxonomy, f.theme) else f.theme, f)
+            for f in figures
+        ]
+
+    return render(
+        request,
+        "dashboards/text.html",
+        {
+            "report": report,
+            "themes": named(report.themes),
+            "follow_ups": named(report.follow_up_themes),
+            "period": period,
+            "periods": list(PERIODS),
+            "language": language or "",
+            "languages": LANGUAGES,
+            "touchpoint": touchpoint or "",
+            "touchpoints": sorted(touchpoints.items(), key=lambda kv: kv[1]),
+            "running": text_fill_running(workspace_slug=slug),
+        },
+    )
+
+
+def _known(taxonomy, theme: str) -> bool:
+    try:
+        taxonomy.theme(theme)
+    except KeyError:
+        return False
+    return True
