@@ -319,3 +319,30 @@ def test_code_rates_on_demo_follow_ups() -> None:
     ]
     share = pd.Series([bool(c) for c in coded]).mean()
     assert share > 0.3, share
+
+
+def test_themes_passed_in_give_the_same_codes() -> None:
+    # analyze() hands code_text the themes it already found, so the rules run once.
+    from cxray.text.taxonomy import taxonomy_themes
+
+    for language, text, _ in EXAMPLES:
+        lemmas = lemmatize(text, language)
+        themes = taxonomy_themes(text, language, lemmas)
+        assert code_text(text, language, lemmas, themes=themes) == code_text(text, language, lemmas)
+    # Without themes only the coding rules speak: no factor read off a taxonomy theme.
+    text = "Администратор нахамила"
+    assert any(c.code == "service" for c in code_text(text, "ru", []))
+    assert not any(c.code == "service" for c in code_text(text, "ru", [], themes=[]))
+
+
+def test_analyze_codes_each_distinct_text_once_with_the_same_result() -> None:
+    from cxray.text import analyze
+
+    texts = ["Ушли, потому что стало дорого", "Lower prices.", "Ушли, потому что стало дорого"]
+    out = analyze(texts)
+    for a in out:
+        assert a.codes == code_text(a.text, a.language, a.lemmas)
+    assert out[0].codes == out[2].codes and out[0].themes == out[2].themes
+    # Equal results, not shared lists: changing one comment's result leaves the other alone.
+    assert out[0].codes is not out[2].codes and out[0].lemmas is not out[2].lemmas
+    assert analyze(texts, themes=False)[0].codes == []

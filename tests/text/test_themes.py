@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 from cxray.errors import InvalidInputError
-from cxray.text.coding import group_follow_ups
 from cxray.text.discover import (
     ThemeEdits,
     apply_edits,
@@ -21,10 +20,21 @@ from cxray.text.discover import (
     embed,
     encoder,
 )
+from cxray.text.language import detect_language
 from cxray.text.taxonomy import (
+    _TOKEN_RE,
     DEFAULT_THEMES_DIR,
+    KIND_WEIGHT,
+    SIBLING_FACTOR,
+    SIBLINGS,
+    Taxonomy,
     ThemeHit,
+    _combine,
+    _overlaps,
+    _strip_negation,
+    compile_taxonomy,
     load_taxonomy,
+    match_rules,
     normalize,
     taxonomy_themes,
 )
@@ -315,6 +325,149 @@ def test_real_english_verbatims_coverage(shared_data: Path) -> None:
     assert "billing" in by_text["Wasn't able to chose a direct debit date that suited my needs"]
 
 
+# ---------- the indexed matcher gives exactly what the whole alternations give ----------
+# match_rules runs, per text, only the rules whose literal the text contains. This is the
+# plain algorithm it replaced: every theme's whole alternations over every text.
+
+
+def _reference_lemma_span(lemma: str, tokens: list[Any]) -> tuple[int, int] | None:
+    best, best_len = None, 0
+    for tok in tokens:
+        word = tok.group(0)
+        n = 0
+        for a, b in zip(word, lemma, strict=False):
+            if a != b:
+                break
+            n += 1
+        if n > best_len and (n >= 3 or n == len(word)):
+            best, best_len = tok, n
+    return (best.start(), best.end()) if best else None
+
+
+def _reference_match(tax: Taxonomy, text: str, language: str, lemmas: list[str]) -> list[Any]:
+    norm = normalize(text)
+    tokens = list(_TOKEN_RE.finditer(norm))
+    bare = {normalize(_strip_negation(x)) for x in lemmas}
+    known = tax.languages
+    if language in known:
+        rule_langs = [(language, 1.0)] + [
+            (s, SIBLING_FACTOR) for s in SIBLINGS.get(language, ()) if s in known
+        ]
+    else:
+        rule_langs = [(lang, SIBLING_FACTOR) for lang in known]
+    out = []
+    for theme in tax.themes:
+        found: list[tuple[float, int, int]] = []
+        applied = [(theme.rules[lang], f) for lang, f in rule_langs if lang in theme.rules]
+        vetoes = [m.span() for r, _ in applied if r.negative for m in r.negative.finditer(norm)]
+        for rules, factor in applied:
+            for kind, pattern in rules.patterns:
+                for m in pattern.finditer(norm):
+                    if m.end() > m.start() and not _overlaps(m.span(), vetoes):
+                        found.append((KIND_WEIGHT[kind] * factor, m.start(), m.end()))
+            if factor == 1.0:
+                for lemma in sorted(bare & rules.lemmas):
+                    span = _reference_lemma_span(lemma, tokens)
+                    if span is not None and not _overlaps(span, vetoes):
+                        found.append((KIND_WEIGHT["lemma"], *span))
+        if found:
+            out.append((theme.id, *_combine(text, found)))
+    out.sort(key=lambda x: -x[2])
+    return out
+
+
+def _fast_match(tax: Taxonomy, text: str, language: str, lemmas: list[str]) -> list[Any]:
+    return [(t.id, ev, c) for t, ev, c in match_rules(tax, text, language, lemmas)]
+
+
+def _all_corpus_texts() -> list[str]:
+    texts = [t for corpus in CORPUS.values() for t, _ in corpus]
+    return texts + [t for t, *_ in _FOLLOW_UP_TEXTS]
+
+
+_FOLLOW_UP_TEXTS = [
+    ("Меньше ждать в очереди, не дозвониться в колл-центр, колл центр молчит.",),
+    ("Ждали 40 минут в очереди, заплатили 1 500 руб за приём.",),
+    ("Довго чекали, півгодини на лінії, £20 and 3 days of waiting.",),
+    ("Грубо говоря, всё хорошо. Долго ходим к вам.",),
+    ("",),
+    ("ОЧЕНЬ ДОРОГО!!! Ёлки, приложение не работает, e-mail не пришёл",),
+]
+
+
+@pytest.mark.parametrize("forced", [None, "mixed", "en", "ru", "unknown"])
+def test_indexed_matcher_equals_whole_alternations(forced: str | None) -> None:
+    coding_rules = load_taxonomy(DEFAULT_THEMES_DIR.parent / "coding")
+    for text in _all_corpus_texts():
+        lang = forced or detect_language(text)
+        lemmas = lemmatize(text, lang)
+        for tax in (load_taxonomy(), coding_rules):
+            assert _fast_match(tax, text, lang, lemmas) == _reference_match(tax, text, lang, lemmas)
+
+
+def test_indexed_matcher_keeps_odd_rules_exact() -> None:
+    # Rules the index cannot read (no literal, scoped flags, groups that refer to each other,
+    # an empty match, an upper-case stem) must still give what the whole alternation gives.
+    raw = {
+        "odd": {
+            "names": {"en": "Odd"},
+            "rules": {
+                "en": {
+                    "regex": [
+                        r"(\w)\1{2,}",  # a back-reference: its slot runs whole
+                        r"\d+ ?%",
+                        r"(?i:REFUND\w*)",
+                        r"x*",
+                        r"(?:too|very) (?:slow|late)",
+                    ],
+                    "stems": ["Upper", "colou?r", "e-?mail"],
+                    "phrases": ["not ... working", "call-centre*", "*"],
+                    "negative": ["very slow train*"],
+                    "negative_regex": [r"\d+ ?% off"],
+                    "lemmas": ["wait"],
+                },
+                "ru": {"phrases": ["по телефон*", "не ... дозвон*"], "stems": ["очеред"]},
+            },
+        },
+        "plain": {
+            "names": {"en": "Plain"},
+            "rules": {"en": {"phrases": ["refund"], "stems": ["slow"]}},
+        },
+    }
+    tax = compile_taxonomy(raw)
+    texts = [
+        "Soooo slow, 20 % of the time it is not really working, REFUNDS please",
+        "very slow trains, 50% off, call centre and the call-centres, emails and e-mail",
+        "The colour is nice. Upper floor. xxx",
+        "не могла дозвониться по телефону, очередь",
+        "Waited and waited, too late",
+        "",
+    ]
+    for text in texts:
+        for lang in ("en", "ru", "mixed"):
+            lemmas = ["wait", "не_wait"]
+            assert _fast_match(tax, text, lang, lemmas) == _reference_match(tax, text, lang, lemmas)
+    assert _fast_match(tax, texts[0], "en", [])  # something fired at all
+
+
+def test_taxonomy_results_are_the_same_on_a_second_call() -> None:
+    # The matcher caches compiled sub-alternations per taxonomy; a warm call equals a cold one.
+    tax = load_taxonomy(DEFAULT_THEMES_DIR)  # a fresh object: a cold matcher
+    text = "Ждали в очереди 40 минут, администратор нахамила, цены высокие."
+    lemmas = lemmatize(text, "ru")
+    first = taxonomy_themes(text, "ru", lemmas, taxonomy=tax)
+    assert first == taxonomy_themes(text, "ru", lemmas, taxonomy=tax)
+    assert first == taxonomy_themes(text, "ru", lemmas)
+    assert {h.theme for h in first} >= {"waiting_time", "staff_attitude", "price"}
+
+
+def test_one_encoder_for_classifier_and_discovery() -> None:
+    from cxray.text import classifier, discover, embeddings
+
+    assert discover.encoder is embeddings.encoder
+    assert classifier.shared_encoder is embeddings.encoder
+
+
 # ---------- discovered themes ----------
 # Three topics x 15 comments x ru/uk/en, written for this test: the same complaints in each
 # language, phrased as people would write them, not translated word for word everywhere.
@@ -599,58 +752,3 @@ def test_edits_of_vanished_themes_are_reported(mixed) -> None:
 def test_discover_rejects_too_few_texts() -> None:
     with pytest.raises(InvalidInputError, match="too few"):
         discover_themes(["a", "b"], min_cluster=5)
-
-
-# ---------- follow-up answers ----------
-
-FOLLOW_UPS = [
-    ("Меньше ждать в очереди.", "ru", "Семьи", "reception"),
-    ("Принимать вовремя, без задержек.", "ru", "Семьи", "consultation"),
-    ("Чекати менше, приймати вчасно.", "uk", "Семьи", "reception"),
-    ("Shorter waiting times.", "en", "ДМС", "reception"),
-    ("Снизить цены на анализы.", "ru", "ДМС", "results"),
-    ("Знизити ціни.", "uk", "Разовые", "consultation"),
-    ("Lower prices.", "en", "Разовые", None),
-    ("Сделать скидки постоянным клиентам.", "ru", "Семьи", None),
-    ("Вежливее администраторы.", "ru", "Разовые", "reception"),
-    ("Ввічливіший персонал на рецепції.", "uk", "ДМС", "reception"),
-] + [
-    (t, lg, "Семьи", "consultation")
-    for t, lg in [
-        ("Работать по воскресеньям.", "ru"),
-        ("Работать в выходные.", "ru"),
-        ("Працювати в неділю.", "uk"),
-        ("Працювати у вихідні.", "uk"),
-        ("Open on Sundays.", "en"),
-        ("Open at weekends.", "en"),
-        ("Больше узких специалистов.", "ru"),
-        ("Больше детских врачей.", "ru"),
-        ("Більше вузьких спеціалістів.", "uk"),
-        ("Більше дитячих лікарів.", "uk"),
-        ("More specialists.", "en"),
-        ("More paediatricians.", "en"),
-    ]
-]
-
-
-def test_group_follow_ups_taxonomy_first_then_discovered() -> None:
-    df = pd.DataFrame(FOLLOW_UPS, columns=["text", "language", "segment", "touchpoint"])
-    groups = group_follow_ups(df, min_cluster=3)
-    kinds = [g.kind for g in groups]
-    assert kinds == sorted(kinds, key=["taxonomy", "discovered", "other"].index)
-    by_theme = {g.theme: g for g in groups if g.kind == "taxonomy"}
-    assert by_theme["waiting_time"].count == 4
-    assert by_theme["waiting_time"].label == "Waiting time"
-    assert by_theme["waiting_time"].share == pytest.approx(4 / len(FOLLOW_UPS), abs=1e-4)
-    assert by_theme["waiting_time"].by_segment == {"Семьи": 3, "ДМС": 1}
-    assert by_theme["waiting_time"].by_touchpoint == {"reception": 3, "consultation": 1}
-    assert by_theme["price"].count == 4
-    assert by_theme["staff_attitude"].count == 2
-    discovered = [g for g in groups if g.kind == "discovered"]
-    assert sum(g.count for g in discovered) == 12
-    for g in discovered:  # quotes keep their language
-        assert all(q in df["text"].tolist() for q in g.quotes)
-    assert group_follow_ups([], min_cluster=3) == []
-    ru = group_follow_ups(df.head(10).to_dict("records"), ui_language="ru", min_cluster=3)
-    assert {g.label for g in ru if g.kind == "taxonomy"} >= {"Время ожидания", "Цена"}
-    assert ru[-1].kind == "taxonomy"  # nothing left over for discovery or "other"

@@ -65,18 +65,26 @@ def analyze(
     languages = [detect_language(t) for t in items]
     moods = sentiment_many(items, languages, model)
     taxonomy_themes, code_text = _rules() if themes else (None, None)
+    # Comment sets repeat a lot ("Всё отлично", "Good"): each distinct text is worked on once.
+    done: dict[tuple[str, str], tuple[list[str], list[ThemeHit], list[Code], str]] = {}
     out = []
     for text, lang, mood in zip(items, languages, moods, strict=True):
-        lemmas = lemmatize(text, lang)
+        parts = done.get((text, lang))
+        if parts is None:
+            lemmas = lemmatize(text, lang)
+            hits = taxonomy_themes(text, lang, lemmas) if taxonomy_themes else []
+            codes = code_text(text, lang, lemmas, themes=hits) if code_text else []
+            parts = done[(text, lang)] = (lemmas, hits, codes, mask_pii(text))
+        lemmas, hits, codes, masked = parts
         out.append(
             TextAnalysis(
                 text=text,
                 language=lang,
-                lemmas=lemmas,
+                lemmas=list(lemmas),  # a list of its own for each comment, as before
                 sentiment=mood,
-                themes=taxonomy_themes(text, lang, lemmas) if taxonomy_themes else [],
-                codes=code_text(text, lang, lemmas) if code_text else [],
-                masked=mask_pii(text),
+                themes=list(hits),
+                codes=list(codes),
+                masked=masked,
             )
         )
     return out

