@@ -8,6 +8,12 @@ import ibis
 
 from cxray.errors import InvalidInputError
 
+# What an engine cannot run, in one place: analytic name -> why. The conformance suite
+# (tests/engines) marks these as expected failures; everything else must agree with DuckDB.
+ENGINE_GAPS: dict[str, dict[str, str]] = {
+    "pyspark": {},
+}
+
 
 def connect(url: str) -> Any:
     """An Ibis backend for ``url`` such as ``duckdb:///path.duckdb`` or ``duckdb://`` (memory).
