@@ -568,15 +568,23 @@ def report_text(
 @report_app.command("drivers")
 def report_drivers(
     workspace: WorkspaceOpt,
-    outcome: Annotated[str, typer.Option(help="nps or churned")] = "nps",
+    outcome: Annotated[
+        str, typer.Option(help="nps or churned (touchpoints as drivers), or themes")
+    ] = "nps",
     data_dir: DataDir = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Which touchpoints drive the score (Shapley values with bootstrap intervals)."""
     ws, scope, behaviour, _today = _behaviour(workspace, data_dir)
-    if outcome not in ("nps", "churned"):
-        raise CxrayError(f"--outcome must be nps or churned, not {outcome!r}")
-    result = behaviour.drivers(workspace=ws, scope=scope, outcome=outcome)
+    if outcome not in ("nps", "churned", "themes"):
+        raise CxrayError(f"--outcome must be nps, churned or themes, not {outcome!r}")
+    if outcome == "themes":
+        from cxray.web.dashboards.text_analysis import text_fill_now
+
+        text_fill_now(workspace_slug=ws.slug)
+        result = behaviour.theme_drivers(workspace=ws, scope=scope)
+    else:
+        result = behaviour.drivers(workspace=ws, scope=scope, outcome=outcome)
     if as_json:
         _print_json(result.as_dict())
         return

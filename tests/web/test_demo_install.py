@@ -118,3 +118,7 @@ def test_text_page_after_the_fill(client, company):
     assert "not analysed yet" not in page
     uk = client.get(url, {"period": "all", "language": "uk"}, HTTP_ACCEPT_LANGUAGE="uk")
     assert uk.status_code == 200
+    drivers = client.get(
+        reverse("drivers", args=["demo"]), {"outcome": "themes"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Waiting time" in drivers and "<svg" in drivers

@@ -183,3 +183,30 @@ def _themes(frame: pd.DataFrame, n_quotes: int) -> list[ThemeFigure]:
         )
     figures.sort(key=lambda f: -f.mentions)
     return figures
+
+
+def theme_drivers(source: Source, workspace: str, *, metric: str = "nps", n_boot: int = 200) -> Any:
+    """Which comment themes drive the score: Shapley values over one row per answer, with
+    a 0/1 column per taxonomy theme mentioned in its comment."""
+    from cxray.analytics.drivers import shapley_drivers
+    from cxray.errors import InsufficientDataError
+
+    responses = source.table("responses", workspace)
+    responses = responses.filter(responses.metric == metric)
+    texts = source.table("response_texts", workspace)
+    texts = texts.filter(texts.field == "comment")
+    frame = (
+        texts.join(responses.select("row_key", "score"), texts.response_key == responses.row_key)
+        .select("themes", "score")
+        .to_pandas()
+    )
+    if len(frame) < 30:
+        raise InsufficientDataError(
+            f"{len(frame)} analysed {metric} comments; theme drivers need at least 30"
+        )
+    dummies = frame["themes"].fillna("").str.get_dummies(sep=",")
+    themes = [c for c in dummies.columns if c and dummies[c].sum() >= 10]
+    if not themes:
+        raise InsufficientDataError("no theme is mentioned in at least 10 comments")
+    matrix = dummies[themes].astype(float).assign(score=frame["score"].astype(float))
+    return shapley_drivers(matrix, "score", themes, n_boot=n_boot)

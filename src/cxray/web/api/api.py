@@ -356,10 +356,16 @@ def report_money(request: HttpRequest):
 
 @router.get("/reports/drivers", response={200: dict, **ERRORS}, tags=["reports"])
 def report_drivers(request: HttpRequest, outcome: Query[str] = "nps"):
-    """Shapley driver weights of the touchpoints for NPS or for churn, with intervals."""
-    if outcome not in ("nps", "churned"):
-        raise HttpError(400, "outcome must be nps or churned")
-    result = behaviour.drivers(workspace=request.workspace, scope=request.scope, outcome=outcome)
+    """Shapley driver weights with intervals: of the touchpoints for NPS or for churn, or of
+    the comment themes for NPS (``outcome=themes``)."""
+    if outcome not in ("nps", "churned", "themes"):
+        raise HttpError(400, "outcome must be nps, churned or themes")
+    if outcome == "themes":
+        result = behaviour.theme_drivers(workspace=request.workspace, scope=request.scope)
+    else:
+        result = behaviour.drivers(
+            workspace=request.workspace, scope=request.scope, outcome=outcome
+        )
     return json.loads(json.dumps(result.as_dict(), default=float))
 
 

@@ -34,3 +34,10 @@ def clv_and_money(
 def drivers(*, workspace: Workspace, scope: Scope, outcome: str) -> DriverResult:
     with analytics() as store:
         return reports.drivers_report(ScopedStore(store, scope), workspace.slug, outcome=outcome)
+
+
+def theme_drivers(*, workspace: Workspace, scope: Scope) -> DriverResult:
+    from cxray.analytics.text_report import theme_drivers as drivers_of_themes
+
+    with analytics() as store:
+        return drivers_of_themes(ScopedStore(store, scope), workspace.slug)

@@ -5,15 +5,17 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from cxray.analytics.reports import SURVIVAL_DAYS
 from cxray.errors import InsufficientDataError
+from cxray.text.taxonomy import load_taxonomy
 from cxray.web.dashboards import behaviour
 from cxray.web.dashboards.charts import Point, bars_svg, survival_svg
 from cxray.web.dashboards.selectors import group_labels
 from cxray.web.workspaces.decorators import workspace_view
 
-OUTCOMES = ("nps", "churned")
+OUTCOMES = ("nps", "churned", "themes")
 
 
 @workspace_view()
@@ -82,10 +84,17 @@ def drivers(request: HttpRequest) -> HttpResponse:
     outcome = request.GET.get("outcome") if request.GET.get("outcome") in OUTCOMES else "nps"
     context: dict = {"outcome": outcome, "outcomes": OUTCOMES}
     labels = group_labels(workspace=request.workspace, by="touchpoint")
+    if outcome == "themes":
+        taxonomy = load_taxonomy()
+        ui = (get_language() or "en")[:2]
+        labels = {t.id: taxonomy.name(t.id, ui) for t in taxonomy.themes}
     try:
-        result = behaviour.drivers(
-            workspace=request.workspace, scope=request.scope, outcome=outcome
-        )
+        if outcome == "themes":
+            result = behaviour.theme_drivers(workspace=request.workspace, scope=request.scope)
+        else:
+            result = behaviour.drivers(
+                workspace=request.workspace, scope=request.scope, outcome=outcome
+            )
     except InsufficientDataError as exc:
         context["problem"] = str(exc)
     else:
