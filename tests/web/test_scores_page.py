@@ -29,3 +29,20 @@ def test_scores_page_ignores_unknown_filters(client, two_companies):
     client.force_login(a["admin"])
     page = client.get(reverse("scores", args=["alpha"]), {"metric": "drop table", "by": "x"})
     assert page.status_code == 200
+
+
+def test_scores_breakdown_exports_to_xlsx(client, two_companies):
+    import io
+
+    from openpyxl import load_workbook
+
+    a, _ = two_companies
+    client.force_login(a["admin"])
+    url = reverse("scores", args=["alpha"])
+    response = client.get(url, {"metric": "nps", "by": "unit", "period": "all", "format": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("unit", "name", "nps")
+    assert sorted((r[0], r[2], r[5]) for r in rows[1:]) == [
+        ("alpha-br2", 50.0, 4),
+        ("alpha-dep", 50.0, 4),
+    ]

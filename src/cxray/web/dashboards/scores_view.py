@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date, timedelta
 
 from django.http import HttpRequest, HttpResponse
@@ -69,8 +70,8 @@ def scores(request: HttpRequest) -> HttpResponse:
     }
     breakdown = score_report(by=by, **common)
     labels = group_labels(workspace=request.workspace, by=by)
-    if request.GET.get("format") == "csv":
-        return _csv(request, metric, by, breakdown, labels)
+    if request.GET.get("format") in ("csv", "xlsx"):
+        return _table_export(request, request.GET["format"], metric, by, breakdown, labels)
     trend = score_report(by="month", **common)
     total = score_report(**common)[None]
     unit = "" if metric in ("nps", "enps", "ces") else "%"
@@ -111,24 +112,42 @@ def scores(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _csv(request: HttpRequest, metric: str, by: str, result: dict, labels: dict) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"{request.workspace.slug}-{metric}-by-{by}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([by, "name", metric, "low_95", "high_95", "n", "reliable"])
-    for key, s in result.items():
-        label = labels.get(str(key), "") if key is not None else ""
-        writer.writerow(
-            [
-                neutralise(str(key)),
-                neutralise(label),
-                round(s.value, 2),
-                round(s.low, 2),
-                round(s.high, 2),
-                s.n,
-                s.reliable,
-            ]
+def _table_export(
+    request: HttpRequest, fmt: str, metric: str, by: str, result: dict, labels: dict
+) -> HttpResponse:
+    header = [by, "name", metric, "low_95", "high_95", "n", "reliable"]
+    rows = [
+        [
+            neutralise(str(key)),
+            neutralise(labels.get(str(key), "") if key is not None else ""),
+            round(s.value, 2),
+            round(s.low, 2),
+            round(s.high, 2),
+            s.n,
+            s.reliable,
+        ]
+        for key, s in result.items()
+    ]
+    name = f"{request.workspace.slug}-{metric}-by-{by}.{fmt}"
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(f"{metric} by {by}"[:31])
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(header)
+        writer.writerows(rows)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
