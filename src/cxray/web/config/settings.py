@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "cxray.web.imports",
     "cxray.web.surveys",
     "cxray.web.dashboards",
+    "cxray.web.themes",
     "cxray.web.api",
 ]
 

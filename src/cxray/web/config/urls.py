@@ -16,6 +16,7 @@ workspace_patterns = [
     path("churn/", behaviour_views.churn_money, name="churn"),
     path("drivers/", behaviour_views.drivers, name="drivers"),
     path("text/", text_view.text, name="text"),
+    path("themes/", include("cxray.web.themes.urls")),
     path("imports/", imports.imports, name="imports"),
     path("imports/<str:token>/", imports.preview, name="import_preview"),
     path("imports/run/<int:pk>/", imports.detail, name="import_detail"),

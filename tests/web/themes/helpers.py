@@ -1,0 +1,36 @@
+"""Comments written into a test workspace's analytics store and analysed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from cxray.web.analytics_store import analytics
+from cxray.web.dashboards.text_analysis import text_fill_now
+
+from ..conftest import facts
+
+
+def add_comments(company: dict, texts: list[str], *, first: int = 0, days_ago: int = 5) -> None:
+    """Responses with these comments (keys t<first>...), analysed into response_texts."""
+    slug = company["ws"].slug
+    at = datetime.now() - timedelta(days=days_ago)
+    rows = [
+        {
+            "workspace": slug,
+            "row_key": f"t{first + i}",
+            "response_id": f"t{first + i}",
+            "customer_id": f"c{i % 8}",
+            "metric": "nps",
+            "score": 3.0,
+            "scale_max": 10,
+            "at": at + timedelta(minutes=i),
+            "unit_id": company["dept"].code if i % 2 == 0 else company["other"].code,
+            "employee_id": company["alice"].code,
+            "touchpoint_id": company["tp"].code,
+            "comment": text,
+        }
+        for i, text in enumerate(texts)
+    ]
+    with analytics() as store:
+        store.write("responses", facts("responses", rows))
+    text_fill_now(workspace_slug=slug)
