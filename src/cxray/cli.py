@@ -682,6 +682,66 @@ def survey_list(
         )
 
 
+@survey_app.command("invite")
+def survey_invite(
+    survey_id: Annotated[int, typer.Argument(help="The survey's id (see `cxray survey list`).")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV of email,name,customer_id,language (header optional).")
+    ],
+    workspace: WorkspaceOpt,
+    data_dir: DataDir = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Invite the people in FILE by email, under the workspace's contact policy."""
+    setup(data_dir)
+    from cxray.errors import InvalidInputError
+    from cxray.web.surveys.invitations import contacts_from_csv, invitations_send
+    from cxray.web.surveys.models import Survey
+    from cxray.web.workspaces.services import workspace_get
+
+    ws = workspace_get(slug=workspace)
+    survey = Survey.objects.filter(workspace=ws, pk=survey_id).first()
+    if survey is None:
+        raise InvalidInputError(f"no survey {survey_id} in workspace {workspace!r}")
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise InvalidInputError(f"no such file: {file}") from exc
+    except UnicodeDecodeError:
+        text = file.read_text(encoding="cp1251")
+    import contextlib
+
+    # Without an SMTP server the mails are printed: to stderr, so that stdout stays the report.
+    with contextlib.redirect_stdout(sys.stderr):
+        results = invitations_send(survey=survey, contacts=contacts_from_csv(text))
+    counts = {
+        s: sum(r.status == s for r in results) for s in ("sent", "waiting", "skipped", "failed")
+    }
+    reasons: dict[str, int] = {}
+    for r in results:
+        if r.reason:
+            reasons[r.reason] = reasons.get(r.reason, 0) + 1
+    if as_json:
+        _print_json(
+            {
+                **counts,
+                "reasons": reasons,
+                "contacts": [
+                    {"email": r.email, "status": r.status, "reason": r.reason, "detail": r.detail}
+                    for r in results
+                ],
+            }
+        )
+        return
+    from django.utils import translation
+
+    typer.echo("  ".join(f"{k}: {v}" for k, v in counts.items()))
+    with translation.override(_lang(None)):
+        for r in results:
+            if r.status != "sent":
+                typer.echo(f"{r.email}\t{r.status}\t{r.reason_text}")
+
+
 def main() -> None:
     try:
         app()

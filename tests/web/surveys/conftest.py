@@ -26,3 +26,56 @@ def published(two_companies):
         workspace=b["ws"], name="Beta survey", purpose="Beta decision", owner_user=b["admin"]
     )
     return {"a": a, "b": b, "sa": survey_publish(survey=sa), "sb": survey_publish(survey=sb)}
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """The public endpoints' limiter counts per process: start each test from zero."""
+    from cxray.web.surveys import ratelimit
+
+    ratelimit.reset()
+    yield
+    ratelimit.reset()
+
+
+class Collector:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # the name aiosmtpd calls
+        import email
+        from email import policy
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on loopback; Django's SMTP backend points at it."""
+    from aiosmtpd.controller import Controller
+
+    handler = Collector()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 10
+    yield handler
+    controller.stop()

@@ -7,6 +7,7 @@ writes); the analytics store receives them in batches through ``responses_sync``
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -249,6 +250,16 @@ class ContactPolicy(models.Model):
     journey_cap = models.PositiveSmallIntegerField(
         _("invitations per person per journey per year"), default=4
     )
+    reminder_after_days = models.PositiveSmallIntegerField(
+        _("send one reminder after (days without an answer)"), default=3
+    )
+    # Blank: the server's time zone (CXRAY_TIME_ZONE).
+    time_zone = models.CharField(
+        _("time zone of the quiet hours"),
+        max_length=64,
+        blank=True,
+        help_text=_("For example Europe/Kyiv. Empty: the server's time zone."),
+    )
 
     def __str__(self) -> str:
         return f"contact policy of {self.workspace}"
@@ -278,7 +289,21 @@ class Contact(models.Model):
 class InvitationStatus(models.TextChoices):
     SENT = "sent", _("sent")
     SKIPPED = "skipped", _("skipped")
+    WAITING = "waiting", _("waiting for the end of quiet hours")
+    FAILED = "failed", _("failed")
     ANSWERED = "answered", _("answered")
+
+
+# Why an invitation was not sent (or not yet): a code stored on the row, a text shown in the
+# reader's language; %(detail)s is the row's ``detail`` (a date, a count, an error).
+REASONS: dict[str, Any] = {
+    "recent": _("invited recently (on %(detail)s)"),
+    "opted_out": _("opted out"),
+    "quiet_hours": _("quiet hours: waits until %(detail)s"),
+    "cap": _("journey cap reached (%(detail)s invitations this year)"),
+    "invalid_email": _("not a valid email address"),
+    "send_error": _("the mail server refused: %(detail)s"),
+}
 
 
 class Invitation(models.Model):
@@ -289,13 +314,26 @@ class Invitation(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invitations")
     token = models.CharField(max_length=32, unique=True, default=new_token)
     status = models.CharField(max_length=16, choices=InvitationStatus.choices)
+    # A code (see invitations.REASONS), rendered in the reader's language; ``detail`` holds
+    # its parameter (the date of the earlier invitation, the mail server's error).
     skip_reason = models.CharField(_("why skipped"), max_length=200, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    language = models.CharField(max_length=5, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    send_after = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["workspace", "status"], name="invitation_status")]
 
     def __str__(self) -> str:
         return f"{self.contact} · {self.survey}: {self.status}"
+
+    @property
+    def reason_text(self) -> str:
+        text = REASONS.get(self.skip_reason)
+        if text is None:
+            return self.skip_reason
+        return str(text) % {"detail": self.detail}

@@ -2,29 +2,71 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from cxray.web.surveys.models import Channel, Survey, SurveyStatus
+from cxray.errors import InvalidInputError
+from cxray.web.surveys import ratelimit
+from cxray.web.surveys.invitations import contact_opt_out, invitation_for_link
+from cxray.web.surveys.models import LANGUAGES, Channel, Contact, Survey, SurveyStatus
 from cxray.web.surveys.selectors import new_idempotency_key, respondent_language, survey_by_token
 from cxray.web.surveys.services import (
+    EDIT_WINDOW,
+    MAX_COMMENT,
+    MAX_KEY,
+    AlreadyAnswered,
     ResponseRejected,
     SurveyNotOpen,
     context_resolve,
     response_submit,
 )
 
-# Link parameters that travel from the GET into the form and back: the context of the answer.
-CONTEXT_PARAMS = ("tp", "unit", "emp", "c", "via")
+# Link parameters that travel from the GET into the form and back: the context of the answer
+# (i = the invitation of a personal link).
+CONTEXT_PARAMS = ("tp", "unit", "emp", "c", "via", "i")
 HONEYPOT = "website"
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "-"
+
+
+def _too_many(request: HttpRequest, token: str, lang: str) -> HttpResponse | None:
+    """429 in the respondent's language when this IP or this survey is over its limit."""
+    if ratelimit.allow(ip=_client_ip(request), token=token):
+        return None
+    with translation.override(lang):
+        title, text = (
+            _("Too many requests"),
+            _(
+                "Too many answers are arriving from here right now. "
+                "Please wait a minute and try again."
+            ),
+        )
+    response = _message(request, lang, 429, title, text)
+    response["Retry-After"] = "60"
+    return response
+
+
+def _already_answered(request: HttpRequest, lang: str) -> HttpResponse:
+    with translation.override(lang):
+        title, text = (
+            _("You have already answered"),
+            _(
+                "This personal link takes one answer, which could be changed for 24 hours. "
+                "Thank you!"
+            ),
+        )
+    return _message(request, lang, 200, title, text)
 
 
 def _render(request: HttpRequest, template: str, context: dict, lang: str, status: int = 200):
@@ -109,8 +151,24 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         return _not_found(request, lang)
     if survey.status == SurveyStatus.CLOSED:
         return _closed(request, lang)
+    limited = _too_many(request, token, lang)
+    if limited is not None:
+        return limited
+    params = request.GET if request.method == "GET" else request.POST
+    invitation = invitation_for_link(survey=survey, token=params.get("i", ""))
     if request.method == "GET":
-        context = _form_context(survey, lang, request.GET, key=new_idempotency_key())
+        values = None
+        if invitation is not None:
+            earlier = invitation.responses.first()
+            if earlier is not None:
+                if timezone.now() - earlier.created_at > EDIT_WINDOW:
+                    return _already_answered(request, lang)
+                values = {
+                    "score": str(earlier.score),
+                    "comment": earlier.comment,
+                    "follow_up": earlier.follow_up,
+                }
+        context = _form_context(survey, lang, request.GET, key=new_idempotency_key(), values=values)
         return _render(request, "respond.html", context, lang)
 
     post = request.POST
@@ -118,6 +176,8 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
     if post.get(HONEYPOT):
         return thanks  # a bot filled the hidden field: say thanks, store nothing
     channel = Channel.QR if post.get("via") == "qr" else Channel.LINK
+    if invitation is not None:
+        channel = Channel.EMAIL
     context = context_resolve(
         survey=survey,
         touchpoint=post.get("tp", ""),
@@ -135,9 +195,12 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
             context=context,
             customer_id=post.get("c", ""),
             idempotency_key=post.get("key", ""),
+            invitation=invitation,
         )
     except SurveyNotOpen:
         return _closed(request, lang)
+    except AlreadyAnswered:
+        return _already_answered(request, lang)
     except ResponseRejected as exc:
         with translation.override(lang):
             error = str(exc)
@@ -161,3 +224,138 @@ def thanks(request: HttpRequest, token: str) -> HttpResponse:
     if survey is None:
         return _not_found(request, lang)
     return _render(request, "thanks.html", {"survey": survey}, lang)
+
+
+@transaction.non_atomic_requests
+@csrf_exempt  # the link in the mail, and one-click unsubscribe (RFC 8058) from mail clients
+@require_http_methods(["GET", "POST"])
+def optout(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks to confirm (mail scanners open links); POST opts out of every survey, for good."""
+    contact = Contact.objects.select_related("workspace").filter(opt_out_token=token).first()
+    fallback = (contact.language or contact.workspace.language) if contact else None
+    lang = respondent_language(request, fallback)
+    limited = _too_many(request, f"optout:{token}", lang)
+    if limited is not None:
+        return limited
+    if contact is None:
+        with translation.override(lang):
+            title, text = (
+                _("Link not found"),
+                _("This link does not lead anywhere. Please check that it was copied in full."),
+            )
+        return _message(request, lang, 404, title, text)
+    if request.method == "POST":
+        contact = contact_opt_out(token=token) or contact
+    context = {
+        "done": contact.opted_out_at is not None,
+        "company": contact.workspace.name,
+        "email": contact.email,
+    }
+    return _render(request, "optout.html", context, lang)
+
+
+# --- the website widget: JSON, CORS from any origin, for this endpoint only ----------------
+def _cors(response: HttpResponse) -> HttpResponse:
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response["Access-Control-Allow-Headers"] = "Content-Type, Idempotency-Key"
+    response["Access-Control-Max-Age"] = "86400"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _json(data: dict, status: int = 200, lang: str = "") -> HttpResponse:
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    if lang:
+        response["Content-Language"] = lang
+    return _cors(response)
+
+
+def _widget_text(survey: Survey, lang: str) -> dict:
+    low, high = survey.scale
+    with translation.override(lang):
+        low_label, high_label = _scale_labels(survey)
+        return {
+            "lang": lang,
+            "question": survey.question(lang),
+            "follow_up": survey.follow_up(lang),
+            "low": low,
+            "high": high,
+            "low_label": low_label,
+            "high_label": high_label,
+            "comment": _("Anything else you want to tell us? (optional)"),
+            "send": _("Send"),
+            "close": _("Close"),
+            "thanks": _("Thank you for your answer"),
+            "key": new_idempotency_key(),
+        }
+
+
+@transaction.non_atomic_requests
+@csrf_exempt  # cross-site by design: no cookies are read, the key guards against repeats
+@require_http_methods(["GET", "POST", "OPTIONS"])
+def widget(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: the wording in the visitor's language; POST: one answer (channel "widget")."""
+    if request.method == "OPTIONS":
+        return _cors(HttpResponse(status=204))
+    survey = survey_by_token(token=token)
+    body: dict = {}
+    if request.method == "POST":
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            body = None  # type: ignore[assignment]
+        if not isinstance(body, dict):
+            return _json({"error": "the body must be a JSON object"}, 400)
+    requested = body.get("lang") or request.GET.get("lang")
+    lang = requested if requested in LANGUAGES else None
+    lang = lang or respondent_language(request, survey.workspace.language if survey else None)
+    if survey is None:
+        with translation.override(lang):
+            return _json({"error": _("Survey not found")}, 404, lang)
+    if survey.status == SurveyStatus.CLOSED:
+        with translation.override(lang):
+            return _json({"error": _("This survey is closed")}, 410, lang)
+    if not ratelimit.allow(ip=_client_ip(request), token=token):
+        with translation.override(lang):
+            message = _(
+                "Too many answers are arriving from here right now. "
+                "Please wait a minute and try again."
+            )
+        response = _json({"error": message}, 429, lang)
+        response["Retry-After"] = "60"
+        return response
+    if request.method == "GET":
+        return _json(_widget_text(survey, lang), 200, lang)
+    if body.get(HONEYPOT):
+        return _json({"ok": True, "created": False}, 200, lang)
+    text = {k: v if isinstance(v := body.get(k), str) else "" for k in ("comment", "follow_up")}
+    if any(len(v) > MAX_COMMENT for v in text.values()):
+        text = {k: v[: MAX_COMMENT + 1] for k, v in text.items()}
+    key = body.get("key") if isinstance(body.get("key"), str) else ""
+    key = (key or request.headers.get("Idempotency-Key", ""))[:MAX_KEY]
+    context = context_resolve(
+        survey=survey,
+        touchpoint=str(body.get("tp") or ""),
+        unit=str(body.get("unit") or ""),
+        employee=str(body.get("emp") or ""),
+    )
+    try:
+        response, created = response_submit(
+            survey=survey,
+            score=body.get("score"),
+            comment=text["comment"],
+            follow_up=text["follow_up"],
+            language=lang,
+            channel=Channel.WIDGET,
+            context=context,
+            customer_id=str(body.get("c") or ""),
+            idempotency_key=key,
+        )
+    except SurveyNotOpen as exc:
+        with translation.override(lang):
+            return _json({"error": str(exc)}, 410, lang)
+    except (ResponseRejected, InvalidInputError) as exc:
+        with translation.override(lang):
+            return _json({"error": str(exc)}, 400, lang)
+    return _json({"ok": True, "created": created, "id": response.pk}, 201 if created else 200, lang)

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -22,6 +23,8 @@ from cxray.web.people.models import Employee, Unit
 from cxray.web.surveys.models import (
     LANGUAGES,
     Channel,
+    Invitation,
+    InvitationStatus,
     Survey,
     SurveyResponse,
     SurveyStatus,
@@ -55,6 +58,14 @@ class ResponseRejected(InvalidInputError):
 
 class SurveyNotOpen(ResponseRejected):
     """The survey is closed (410 on the public page)."""
+
+
+class AlreadyAnswered(ResponseRejected):
+    """A personal link was answered more than EDIT_WINDOW ago (one response per link)."""
+
+
+# An answer through a personal link may be changed this long after it was first given.
+EDIT_WINDOW = timedelta(hours=24)
 
 
 # --- surveys -------------------------------------------------------------------------------
@@ -254,11 +265,14 @@ def response_submit(
     context: ResponseContext | None = None,
     customer_id: str = "",
     idempotency_key: str = "",
+    invitation: Invitation | None = None,
 ) -> tuple[SurveyResponse, bool]:
     """Store one answer; return it and whether it is new.
 
     The same ``idempotency_key`` (a double click, a retried request, a resent form) returns
-    the response stored the first time instead of a second one.
+    the response stored the first time instead of a second one. A personal link
+    (``invitation``) holds one response: answering again within EDIT_WINDOW changes it,
+    later is refused.
     """
     if survey.status == SurveyStatus.CLOSED:
         raise SurveyNotOpen(_("This survey is closed. Thank you for wanting to answer."))
@@ -282,6 +296,21 @@ def response_submit(
     if value == survey.scale[1]:
         follow_up = ""  # asked only below the top score
     context = context or ResponseContext()
+    if invitation is not None:
+        return _submit_invited(
+            survey=survey,
+            invitation=invitation,
+            fields={
+                "score": value,
+                "comment": comment,
+                "follow_up": follow_up,
+                "language": language if language in LANGUAGES else "",
+            },
+            channel=channel,
+            context=context,
+            customer_id=customer_id,
+            key=key,
+        )
     if key:
         existing = SurveyResponse.objects.filter(survey=survey, idempotency_key=key).first()
         if existing is not None:
@@ -311,6 +340,50 @@ def response_submit(
     workspace_id = survey.workspace_id
     transaction.on_commit(lambda: responses_sync_soon(workspace_id=workspace_id), robust=True)
     return response, True
+
+
+def _submit_invited(
+    *,
+    survey: Survey,
+    invitation: Invitation,
+    fields: dict[str, Any],
+    channel: str,
+    context: ResponseContext,
+    customer_id: str,
+    key: str,
+) -> tuple[SurveyResponse, bool]:
+    if invitation.survey_id != survey.pk:
+        raise InvalidInputError("the invitation belongs to another survey")
+    with transaction.atomic():
+        # The lock serialises two answers through one link (a double click, two tabs).
+        inv = Invitation.objects.select_for_update().select_related("contact").get(pk=invitation.pk)
+        existing = SurveyResponse.objects.filter(invitation=inv).first()
+        if existing is not None:
+            if timezone.now() - existing.created_at > EDIT_WINDOW:
+                raise AlreadyAnswered(_("You have already answered this survey. Thank you!"))
+            for name, value in fields.items():
+                setattr(existing, name, value)
+            existing.synced_at = None  # the analytics copy is replaced on the next sync
+            existing.save()
+            response, created = existing, False
+        else:
+            response = SurveyResponse.objects.create(
+                workspace_id=survey.workspace_id,
+                survey=survey,
+                invitation=inv,
+                channel=channel,
+                touchpoint_code=context.touchpoint,
+                unit_code=context.unit,
+                employee_code=context.employee,
+                customer_id=((customer_id or "").strip() or inv.contact.customer_id)[:128],
+                idempotency_key="",
+                **fields,
+            )
+            created = True
+            Invitation.objects.filter(pk=inv.pk).update(status=InvitationStatus.ANSWERED)
+    workspace_id = survey.workspace_id
+    transaction.on_commit(lambda: responses_sync_soon(workspace_id=workspace_id), robust=True)
+    return response, created
 
 
 # --- the analytics store -------------------------------------------------------------------
@@ -364,7 +437,15 @@ def responses_sync(*, workspace: Workspace) -> int:
         )
         if not batch:
             return written
+        # An answer through a personal link may have been changed (EDIT_WINDOW): its new
+        # version replaces the old copy. Invitation answers are few; link/QR/API ones never change.
+        edited = [r.row_key for r in batch if r.invitation_id]
         with analytics() as store:
+            if edited and store.is_duckdb:
+                store.raw.executemany(
+                    "DELETE FROM responses WHERE workspace = ? AND row_key = ?",
+                    [[workspace.slug, k] for k in edited],
+                )
             written += store.write("responses", _response_rows(workspace, batch))
         SurveyResponse.objects.filter(pk__in=[r.pk for r in batch]).update(synced_at=timezone.now())
 
@@ -383,7 +464,7 @@ _sync_thread: threading.Thread | None = None
 
 def _sync_worker() -> None:
     global _sync_busy
-    last_sweep = 0.0
+    last_sweep = last_due = 0.0
     while True:
         with _sync_state:
             if not _sync_pending:
@@ -406,6 +487,14 @@ def _sync_worker() -> None:
                     responses_sync(workspace=Workspace.objects.get(pk=ws_id))
                 except Exception:  # the rows stay unsynced and go with the next round
                     log.exception("survey responses sync failed for workspace %s", ws_id)
+            if time.monotonic() - last_due > SYNC_SWEEP_S / 2:
+                last_due = time.monotonic()
+                try:  # invitations that waited for the end of quiet hours (CXRAY_PUBLIC_URL)
+                    from cxray.web.surveys.invitations import invitations_send_due
+
+                    invitations_send_due()
+                except Exception:
+                    log.exception("sending the waiting survey invitations failed")
         finally:
             close_old_connections()
             with _sync_state:
@@ -415,7 +504,6 @@ def _sync_worker() -> None:
 
 def responses_sync_soon(*, workspace_id: int) -> None:
     """Ask the background thread to sync this workspace shortly. Never raises, never waits."""
-    global _sync_thread
     if getattr(settings, "CXRAY_SURVEY_SYNC_INLINE", False):
         # Tests: the test transaction is invisible to another thread's connection.
         try:
@@ -425,10 +513,24 @@ def responses_sync_soon(*, workspace_id: int) -> None:
         return
     with _sync_state:
         _sync_pending.add(workspace_id)
-        if _sync_thread is None or not _sync_thread.is_alive():
-            _sync_thread = threading.Thread(target=_sync_worker, name="survey-sync", daemon=True)
-            _sync_thread.start()
+        _worker_start()
         _sync_state.notify_all()
+
+
+def _worker_start() -> None:
+    global _sync_thread
+    if _sync_thread is None or not _sync_thread.is_alive():
+        _sync_thread = threading.Thread(target=_sync_worker, name="survey-sync", daemon=True)
+        _sync_thread.start()
+
+
+def background_start() -> None:
+    """Make sure the background thread runs: it also sends invitations that waited for the
+    end of quiet hours, at its next round (at most SYNC_SWEEP_S later)."""
+    if getattr(settings, "CXRAY_SURVEY_SYNC_INLINE", False):
+        return
+    with _sync_state:
+        _worker_start()
 
 
 def responses_sync_wait(timeout: float = 10.0) -> bool:

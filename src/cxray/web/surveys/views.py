@@ -7,8 +7,10 @@ import io
 
 import segno
 from django.contrib import messages
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,8 +18,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cxray.errors import InvalidInputError
 from cxray.web.accounts.scope import can_export, can_import
-from cxray.web.surveys.forms import SurveyForm
-from cxray.web.surveys.models import LANGUAGES
+from cxray.web.surveys.forms import ContactPolicyForm, InviteForm, SurveyForm
+from cxray.web.surveys.invitations import (
+    contacts_from_csv,
+    contacts_from_text,
+    invitations_remind,
+    invitations_send,
+    invitations_send_due,
+    policy_for,
+    policy_update,
+)
+from cxray.web.surveys.models import LANGUAGES, Invitation, InvitationStatus
 from cxray.web.surveys.selectors import (
     ResponseFilters,
     response_list,
@@ -110,6 +121,7 @@ def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "survey": survey,
             "previews": _previews(survey),
             "link": public_link(request, survey.public_token),
+            "widget_src": request.build_absolute_uri(static("cxray/widget.js")),
             "wording_fields": WORDING_FIELDS,
         },
     )
@@ -229,3 +241,115 @@ def survey_qr_png(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(buffer.getvalue(), content_type="image/png")
     response["Content-Disposition"] = f'inline; filename="survey-{pk}-qr.png"'
     return response
+
+
+# --- invitations ---------------------------------------------------------------------------
+INVITATIONS_SHOWN = 500
+MAX_CSV_BYTES = 5 * 1024 * 1024
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _read_upload(upload) -> str:
+    if upload.size > MAX_CSV_BYTES:
+        raise InvalidInputError(_("The file is larger than 5 MB."))
+    raw = upload.read()
+    for encoding in ("utf-8-sig", "cp1251"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInputError(_("The file is not text in UTF-8 or Windows-1251."))
+
+
+@workspace_view(allow=can_import)
+def survey_invitations(request: HttpRequest, pk: int) -> HttpResponse:
+    """Invite people (pasted or CSV) under the contact policy; who was invited, who skipped, why."""
+    survey = survey_get(workspace=request.workspace, pk=pk)
+    form = InviteForm(request.POST or None, request.FILES or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            contacts = contacts_from_text(form.cleaned_data.get("emails") or "")
+            if form.cleaned_data.get("file"):
+                contacts += contacts_from_csv(_read_upload(form.cleaned_data["file"]))
+            results = invitations_send(
+                survey=survey, contacts=contacts, base_url=_base_url(request)
+            )
+        except InvalidInputError as exc:
+            form.add_error(None, str(exc))
+        else:
+            counts = {
+                status: sum(1 for r in results if r.status == status)
+                for status in ("sent", "waiting", "skipped", "failed")
+            }
+            messages.success(
+                request,
+                _(
+                    "Sent: %(sent)s · waiting for the end of quiet hours: %(waiting)s · "
+                    "skipped: %(skipped)s · failed: %(failed)s"
+                )
+                % counts,
+            )
+            return redirect("survey_invitations", slug=request.workspace.slug, pk=survey.pk)
+    invitations = Invitation.objects.filter(survey=survey, workspace=request.workspace)
+    counts = {
+        row["status"]: row["n"]
+        for row in invitations.order_by().values("status").annotate(n=Count("pk"))
+    }
+    return render(
+        request,
+        "surveys/invitations.html",
+        {
+            "survey": survey,
+            "form": form,
+            "invitations": invitations.select_related("contact")[:INVITATIONS_SHOWN],
+            "n": sum(counts.values()),
+            "shown": INVITATIONS_SHOWN,
+            "counts": [(label, counts.get(value, 0)) for value, label in InvitationStatus.choices],
+            "policy": policy_for(request.workspace),
+        },
+    )
+
+
+@workspace_view(allow=can_import)
+@require_POST
+def survey_remind(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the one reminder to those who have not answered, and what waited for quiet hours."""
+    survey = survey_get(workspace=request.workspace, pk=pk)
+    base = _base_url(request)
+    due = invitations_send_due(workspace=request.workspace, base_url=base)
+    result = invitations_remind(survey=survey, base_url=base)
+    messages.success(
+        request,
+        _(
+            "Reminders sent: %(sent)s · opted out: %(opted_out)s · waiting for the end of quiet "
+            "hours: %(waiting)s · failed: %(failed)s · waiting invitations sent: %(due)s"
+        )
+        % {
+            "sent": result.sent,
+            "opted_out": result.opted_out,
+            "waiting": result.waiting,
+            "failed": result.failed,
+            "due": due,
+        },
+    )
+    return redirect("survey_invitations", slug=request.workspace.slug, pk=survey.pk)
+
+
+@workspace_view(allow=can_import)
+def surveys_contact_policy(request: HttpRequest) -> HttpResponse:
+    """How often one person may be asked, across every survey and channel."""
+    policy = policy_for(request.workspace)
+    form = ContactPolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        try:
+            policy_update(workspace=request.workspace, **form.cleaned_data)
+        except InvalidInputError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Contact policy saved."))
+            return redirect("surveys_contact_policy", slug=request.workspace.slug)
+    return render(request, "surveys/policy.html", {"form": form})
