@@ -13,7 +13,7 @@ DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 def _csv(relative: str, **options: object) -> pd.DataFrame:
     path = DATA / relative
     if not path.exists():
-        pytest.skip(f"shared data set {path} is not here")
+        pytest.fail(f"shared data set {path} is not here")
     return pd.read_csv(path, **options)
 
 

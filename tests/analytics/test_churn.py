@@ -35,7 +35,7 @@ TELCO = (
 @pytest.fixture(scope="module")
 def telco() -> pd.DataFrame:
     if not TELCO.exists():
-        pytest.skip(f"shared data set {TELCO} is not here")
+        pytest.fail(f"shared data set {TELCO} is not here")
     df = pd.read_csv(TELCO)
     return df.assign(churned=df["Churn"].eq("Yes"))
 

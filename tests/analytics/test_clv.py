@@ -28,7 +28,7 @@ CALIBRATION_END = date(1997, 9, 30)  # the 39-week calibration period of FHL 200
 def _read(name: str, **options: object) -> pd.DataFrame:
     path = CDNOW / name
     if not path.exists():
-        pytest.skip(f"shared data set {path} is not here")
+        pytest.fail(f"shared data set {path} is not here")
     return pd.read_csv(path, **options)
 
 

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
 
-ibis = pytest.importorskip("ibis")
-
-from cxray.analytics import scores  # noqa: E402
-from cxray.analytics.churn import survival_curves  # noqa: E402
-from cxray.analytics.clv_rfm import rfm_summary  # noqa: E402
-from cxray.analytics.drivers import shapley_drivers  # noqa: E402
-from cxray.analytics.engine import ENGINE_GAPS  # noqa: E402
-from cxray.analytics.own_scale import own_scale_summary  # noqa: E402
+from cxray.analytics import scores
+from cxray.analytics.churn import survival_curves
+from cxray.analytics.clv_rfm import rfm_summary
+from cxray.analytics.drivers import shapley_drivers
+from cxray.analytics.engine import ENGINE_GAPS
+from cxray.analytics.own_scale import own_scale_summary
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +50,6 @@ def _responses(n: int = 600, seed: int = 3) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def engines():
     """The same tables on DuckDB and on Spark."""
-    pyspark = pytest.importorskip("pyspark")  # noqa: F841
     data = {
         "responses": _responses(),
         "transactions": pd.DataFrame(
