@@ -48,7 +48,7 @@ def _responses(n: int = 600, seed: int = 3) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def engines():
+def engines(tmp_path_factory):
     """The same tables on DuckDB and on Spark."""
     data = {
         "responses": _responses(),
@@ -74,7 +74,17 @@ def engines():
     drivers["y"] = drivers @ np.array([0.6, 0.3, 0.1]) + rng.normal(size=400)
     data["drivers"] = drivers
     duck = ibis.duckdb.connect()
-    spark = ibis.pyspark.connect()
+    from pyspark.sql import SparkSession
+
+    # A warehouse of its own: tables left by an earlier run must not collide with these.
+    warehouse = tmp_path_factory.mktemp("spark-warehouse")
+    session = (
+        SparkSession.builder.master("local[2]")
+        .config("spark.sql.warehouse.dir", str(warehouse))
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+    spark = ibis.pyspark.connect(session)
     out = {}
     for name, frame in data.items():
         # ibis 12's DuckDB create_table from a DataFrame trips on its own temporary view;
