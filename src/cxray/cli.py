@@ -451,21 +451,7 @@ def report_churn(
     """Survival by segment, whether the score predicts churn, loyal-looking churners."""
     ws, scope, behaviour, today = _behaviour(workspace, data_dir)
     r = behaviour.churn(workspace=ws, scope=scope, as_of=today)
-    data = {
-        "as_of": r.as_of.isoformat(),
-        "churn_lag_days": r.churn_lag_days,
-        "survival": {
-            str(k): {
-                str(d): float(v)
-                for d, v in zip((90, 180, 365), c.survival_at([90, 180, 365]), strict=True)
-            }
-            for k, c in r.curves.items()
-        },
-        "score_predicts_churn": [
-            p.as_dict() for p in r.predictive_by_segment + r.predictive_by_touchpoint
-        ],
-        "loyal_looking_churners": {str(k): s.as_dict() for k, s in r.loyal_looking.items()},
-    }
+    data = r.as_dict()
     if as_json:
         _print_json(data)
         return
@@ -493,18 +479,10 @@ def report_clv(
     """Customer lifetime value by segment (BG/NBD + Gamma-Gamma)."""
     ws, scope, behaviour, today = _behaviour(workspace, data_dir)
     clv, _money = behaviour.clv_and_money(workspace=ws, scope=scope, as_of=today, months=months)
-    rows = clv.by_segment.to_dict("records")
     if as_json:
-        _print_json(
-            {
-                "months": months,
-                "bg_nbd": clv.bg_nbd,
-                "gamma_gamma": clv.gamma_gamma,
-                "by_segment": rows,
-            }
-        )
+        _print_json(clv.as_dict())
         return
-    for r in rows:
+    for r in clv.by_segment.to_dict("records"):
         typer.echo(
             f"{r['segment']!s:<30} n={r['customers']:<6} mean {r['mean_clv']:10.0f} "
             f"[{r['low']:.0f}, {r['high']:.0f}]  total {r['total_clv']:.0f}"
@@ -518,12 +496,7 @@ def report_money(
     """Revenue and CLV by loyalty group, value at risk by touchpoint and segment."""
     ws, scope, behaviour, today = _behaviour(workspace, data_dir)
     _clv, money = behaviour.clv_and_money(workspace=ws, scope=scope, as_of=today)
-    data = {
-        "by_loyalty": money.by_loyalty.to_dict("records"),
-        "value_at_risk_by_touchpoint": money.at_risk_by_touchpoint.to_dict("records"),
-        "value_at_risk_by_segment": money.at_risk_by_segment.to_dict("records"),
-        "promoter_minus_detractor": money.cost_of_detractor.as_dict(),
-    }
+    data = money.as_dict()
     if as_json:
         _print_json(data)
         return

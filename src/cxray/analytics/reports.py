@@ -37,6 +37,21 @@ from cxray.errors import InsufficientDataError
 SURVIVAL_DAYS = (90, 180, 365)
 
 
+def _json_ready(value: Any) -> Any:
+    """Plain JSON types: numpy numbers become floats/ints, NaN and infinity become None."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
 class Source(Protocol):
     def table(self, name: str, workspace: str) -> ibis.Table: ...
 
@@ -59,6 +74,30 @@ class ChurnReport:
     predictive_by_touchpoint: list[PredictiveResult]
     loyal_looking: dict[Any, Score]  # share of churners who were promoters before leaving
     loyal_looking_all: Score
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: what the CLI prints with --json and the API returns."""
+        return _json_ready(
+            {
+                "as_of": self.as_of.isoformat(),
+                "churn_lag_days": self.churn_lag_days,
+                "survival": {
+                    str(k): {
+                        str(d): float(v)
+                        for d, v in zip(
+                            SURVIVAL_DAYS, c.survival_at(list(SURVIVAL_DAYS)), strict=True
+                        )
+                    }
+                    for k, c in self.curves.items()
+                },
+                "score_predicts_churn": [
+                    p.as_dict() for p in self.predictive_by_segment + self.predictive_by_touchpoint
+                ],
+                "loyal_looking_churners": {
+                    str(k): s.as_dict() for k, s in self.loyal_looking.items()
+                },
+            }
+        )
 
 
 def churn_report(
@@ -110,6 +149,16 @@ class ClvReport:
     per_customer: pd.DataFrame  # customer_id, segment, frequency, recency, T, p_alive, clv
     by_segment: pd.DataFrame  # segment, customers, mean_clv, low, high, total_clv, p_alive
     deciles: list[float]
+
+    def as_dict(self) -> dict[str, Any]:
+        return _json_ready(
+            {
+                "months": self.months,
+                "bg_nbd": self.bg_nbd,
+                "gamma_gamma": self.gamma_gamma,
+                "by_segment": self.by_segment.to_dict("records"),
+            }
+        )
 
 
 def clv_report(source: Source, workspace: str, *, as_of: date, months: int = 12) -> ClvReport:
@@ -217,6 +266,16 @@ class MoneyReport:
     at_risk_by_touchpoint: pd.DataFrame
     at_risk_by_segment: pd.DataFrame
     cost_of_detractor: MoneyDifference
+
+    def as_dict(self) -> dict[str, Any]:
+        return _json_ready(
+            {
+                "by_loyalty": self.by_loyalty.to_dict("records"),
+                "value_at_risk_by_touchpoint": self.at_risk_by_touchpoint.to_dict("records"),
+                "value_at_risk_by_segment": self.at_risk_by_segment.to_dict("records"),
+                "promoter_minus_detractor": self.cost_of_detractor.as_dict(),
+            }
+        )
 
 
 def money_report(source: Source, workspace: str, *, clv: ClvReport) -> MoneyReport:

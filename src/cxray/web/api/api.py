@@ -298,10 +298,6 @@ def report_headline(request: HttpRequest):
     }
 
 
-def _records(frame) -> list[dict]:
-    return json.loads(frame.to_json(orient="records", force_ascii=False))
-
-
 @router.get("/reports/churn", response={200: dict, **ERRORS}, tags=["reports"])
 def report_churn(request: HttpRequest):
     """Survival at 90/180/365 days by segment, whether the score predicts churn, and the
@@ -309,19 +305,7 @@ def report_churn(request: HttpRequest):
     r = behaviour.churn(
         workspace=request.workspace, scope=request.scope, as_of=timezone.localdate()
     )
-    days = [90, 180, 365]
-    return {
-        "as_of": r.as_of.isoformat(),
-        "churn_lag_days": r.churn_lag_days,
-        "survival": {
-            str(k): dict(zip(map(str, days), map(float, c.survival_at(days)), strict=True))
-            for k, c in r.curves.items()
-        },
-        "score_predicts_churn": [
-            p.as_dict() for p in r.predictive_by_segment + r.predictive_by_touchpoint
-        ],
-        "loyal_looking_churners": {str(k): s.as_dict() for k, s in r.loyal_looking.items()},
-    }
+    return r.as_dict()
 
 
 @router.get("/reports/clv", response={200: dict, **ERRORS}, tags=["reports"])
@@ -330,12 +314,7 @@ def report_clv(request: HttpRequest, months: Query[int] = 12):
     clv, _ = behaviour.clv_and_money(
         workspace=request.workspace, scope=request.scope, as_of=timezone.localdate(), months=months
     )
-    return {
-        "months": months,
-        "bg_nbd": clv.bg_nbd,
-        "gamma_gamma": clv.gamma_gamma,
-        "by_segment": _records(clv.by_segment),
-    }
+    return clv.as_dict()
 
 
 @router.get("/reports/money", response={200: dict, **ERRORS}, tags=["reports"])
@@ -344,14 +323,7 @@ def report_money(request: HttpRequest):
     _, money = behaviour.clv_and_money(
         workspace=request.workspace, scope=request.scope, as_of=timezone.localdate()
     )
-    return {
-        "by_loyalty": _records(money.by_loyalty),
-        "value_at_risk_by_touchpoint": _records(money.at_risk_by_touchpoint),
-        "value_at_risk_by_segment": _records(money.at_risk_by_segment),
-        "promoter_minus_detractor": json.loads(
-            json.dumps(money.cost_of_detractor.as_dict(), default=str)
-        ),
-    }
+    return money.as_dict()
 
 
 @router.get("/reports/drivers", response={200: dict, **ERRORS}, tags=["reports"])

@@ -38,19 +38,24 @@ def _choice(value: str | None, allowed: list[str], default: str) -> str:
     return value if value in allowed else default
 
 
-def _points(result: dict[object, Score], labels: dict[str, str]) -> list[Point]:
-    return [
-        Point(
-            label=labels.get(str(k), str(k)) if k is not None else "—",
-            value=s.value,
-            low=s.low,
-            high=s.high,
-            n=s.n,
-            reliable=s.reliable,
+def _points(result: dict[object, Score], labels: dict[str, str]) -> list[tuple[str, Point]]:
+    """(group key, chart point) for every group with answers, best first."""
+    points = [
+        (
+            str(k),
+            Point(
+                label=labels.get(str(k), str(k)) if k is not None else "—",
+                value=s.value,
+                low=s.low,
+                high=s.high,
+                n=s.n,
+                reliable=s.reliable,
+            ),
         )
         for k, s in result.items()
         if s.n
     ]
+    return sorted(points, key=lambda kp: -kp[1].value)
 
 
 @workspace_view()
@@ -75,9 +80,8 @@ def scores(request: HttpRequest) -> HttpResponse:
     trend = score_report(by="month", **common)
     total = score_report(**common)[None]
     unit = "" if metric in ("nps", "enps", "ces") else "%"
-    ordered = sorted(_points(breakdown, labels), key=lambda p: -p.value)
+    ordered = _points(breakdown, labels)
     own = own_scale_report(by=by, **common)
-    keys = {labels.get(str(k), str(k)) if k is not None else "—": str(k) for k in breakdown}
     return render(
         request,
         "dashboards/scores.html",
@@ -104,8 +108,8 @@ def scores(request: HttpRequest) -> HttpResponse:
                 ],
                 unit=unit,
             ),
-            "bars_svg": bars_svg(ordered, unit=unit),
-            "rows": [(p, own.get(keys.get(p.label, ""))) for p in ordered],
+            "bars_svg": bars_svg([p for _, p in ordered], unit=unit),
+            "rows": [(p, own.get(key)) for key, p in ordered],
             "has_own_scale": bool(own),
             "query": request.GET.urlencode(),
         },

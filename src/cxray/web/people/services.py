@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -156,7 +155,3 @@ def entities_sync(*, workspace: Workspace) -> None:
     with analytics() as store, store.transaction():
         for name, table in tables.items():
             store.replace_workspace(name, workspace.slug, table)
-
-
-def units_in(codes: Iterable[str], *, workspace: Workspace) -> list[Unit]:
-    return list(Unit.objects.filter(workspace=workspace, code__in=list(codes)))
