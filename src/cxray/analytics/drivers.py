@@ -401,10 +401,14 @@ def _bootstrap_correlations(data: _Prepared, n_boot: int, seed: int) -> tuple[np
         raise InvalidInputError("n_boot must be >= 0 (0 gives no intervals)")
     p = len(data.names) + 1
     names = [_Y, *(_x(i) for i in range(p - 1))]
+    # Rows numbered in the order of their values, not the engine's scan order, so the same
+    # seed gives the same replicates on every engine and every run (rows with equal values
+    # contribute equally, so their order among themselves does not matter).
+    number = ibis.row_number().over(order_by=[data.table[c] for c in names])
     if data.n <= _BLOCKS:
-        block = ibis.row_number()
-    else:  # a hash scatters neighbouring (possibly sorted) rows over the blocks
-        h = (ibis.row_number() + seed).hash()
+        block = number
+    else:  # a hash scatters neighbouring (sorted) rows over the blocks
+        h = (number + seed).hash()
         block = (h % _BLOCKS + _BLOCKS) % _BLOCKS
     t = data.table.mutate(_cx_block=block)
     v = [t[c] - data.shifts[j] for j, c in enumerate(names)]
