@@ -429,7 +429,8 @@ def _bootstrap_correlations(data: _Prepared, n_boot: int, seed: int) -> tuple[np
                     measures[f"c{i}_{j}"] = (z[i] * z[j]).sum()
                 measures[f"s{i}_{j}"] = (z[i] * m[j]).sum()
                 measures[f"q{i}_{j}"] = (z[i] * z[i] * m[j]).sum()
-    blocks = t.group_by("_cx_block").aggregate(**measures)
+    # Ordered by block id: the multinomial draws below address blocks by position.
+    blocks = t.group_by("_cx_block").aggregate(**measures).order_by("_cx_block")
     arrow = blocks.to_pyarrow()
     keys = list(measures)
     stats = np.column_stack([arrow[k].to_numpy(zero_copy_only=False) for k in keys])
