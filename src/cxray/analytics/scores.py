@@ -14,6 +14,9 @@ Conventions shared by every score:
   rows of the metric asked for count, so ``nps(store.table("responses", ws))`` never mixes
   CSAT answers into NPS.
 - A figure on fewer than ``min_n`` answers is still returned, marked ``reliable=False``.
+- ``weight="n"`` reads each row as that many identical answers: the same figures come from a
+  pre-aggregated table of counts per score value (see :mod:`cxray.analytics.rollup`) as from
+  the answers themselves.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ _SPECS: dict[str, _Spec] = {
 _FREQ_UNITS: dict[str, str] = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
 _SCORE = "_cx_score"  # internal column names, prefixed so they cannot clash with the user's
 _PERIOD = "_cx_period"
+_WEIGHT = "_cx_weight"
 
 
 # --- one figure ------------------------------------------------------------------------------
@@ -118,12 +122,13 @@ def score_of(
     table: TableLike,
     *,
     score: str = "score",
+    weight: str | None = None,
     min_n: int = 30,
     confidence: float = 0.95,
 ) -> Score:
     """Any supported metric (``nps``, ``enps``, ``internal_nps``, ``csat``, ``ces``) by name."""
     spec = _spec(metric)
-    rows = _aggregate(spec, _prepare(spec, table, score), [])
+    rows = _aggregate(spec, _prepare(spec, table, score, weight), [])
     return _score_from_row(spec, rows[0], min_n=min_n, confidence=confidence)
 
 
@@ -134,6 +139,7 @@ def score_by(
     by: str | Sequence[str],
     *,
     score: str = "score",
+    weight: str | None = None,
     min_n: int = 30,
     confidence: float = 0.95,
 ) -> dict[Any, Score]:
@@ -143,7 +149,7 @@ def score_by(
     groups with no scored answer do not appear.
     """
     spec = _spec(metric)
-    t = _prepare(spec, table, score)
+    t = _prepare(spec, table, score, weight)
     keys = [by] if isinstance(by, str) else list(by)
     if not keys:
         raise InvalidInputError("score_by needs at least one column to group by")
@@ -151,7 +157,7 @@ def score_by(
     if missing:
         raise InvalidInputError(
             f"cannot group {metric} by {missing}: no such column; "
-            f"the table has {sorted(c for c in t.columns if c != _SCORE)}"
+            f"the table has {sorted(c for c in t.columns if c not in (_SCORE, _WEIGHT))}"
         )
     rows = _aggregate(spec, t, keys)
     rows.sort(key=lambda r: tuple((r[k] is None, r[k]) for k in keys))
@@ -188,6 +194,7 @@ def score_trend(
     *,
     at: str = "at",
     score: str = "score",
+    weight: str | None = None,
     min_n: int = 30,
     confidence: float = 0.95,
 ) -> dict[date, Score]:
@@ -199,7 +206,7 @@ def score_trend(
     if freq not in _FREQ_UNITS:
         raise InvalidInputError(f"unknown trend frequency {freq!r}; use one of {list(_FREQ_UNITS)}")
     spec = _spec(metric)
-    t = _prepare(spec, table, score)
+    t = _prepare(spec, table, score, weight)
     if at not in t.columns or not t[at].type().is_temporal():
         raise InvalidInputError(
             f"cannot make a {metric} trend: {at!r} is not a date or timestamp column; "
@@ -371,9 +378,15 @@ def _spec(metric: str) -> _Spec:
     return _SPECS[metric]
 
 
-def _prepare(spec: _Spec, table: Any, score: str) -> ibis.Table:
-    """The rows that count: this metric only, non-null scores in column ``_cx_score``."""
+def _prepare(spec: _Spec, table: Any, score: str, weight: str | None = None) -> ibis.Table:
+    """The rows that count: this metric only, non-null scores in column ``_cx_score`` and
+    how many answers each row stands for in ``_cx_weight`` (1 without ``weight``)."""
     t = as_table(table)
+    if weight is not None and (weight not in t.columns or not t[weight].type().is_integer()):
+        raise InvalidInputError(
+            f"weight column {weight!r} must be an integer column of the table "
+            f"(the number of answers each row stands for); the table has {sorted(t.columns)}"
+        )
     if score not in t.columns:
         raise InvalidInputError(
             f"no score column {score!r} for {spec.name}; the table has {sorted(t.columns)}; "
@@ -389,26 +402,34 @@ def _prepare(spec: _Spec, table: Any, score: str) -> ibis.Table:
         # pandas-style NaN means "no answer". Only wrapped DataFrames can hold it (the
         # importers store nulls), and not every engine compiles isnan (SQLite does not).
         s = ibis.ifelse(s.isnan(), ibis.null("float64"), s)
-    t = t.mutate(**{_SCORE: s.cast("float64")})
+    w = t[weight].cast("int64") if weight is not None else ibis.literal(1, "int64")
+    t = t.mutate(**{_SCORE: s.cast("float64"), _WEIGHT: w})
     return t.filter(t[_SCORE].notnull())
 
 
 def _aggregate(spec: _Spec, t: ibis.Table, keys: list[str]) -> list[dict[str, Any]]:
     """The single aggregation: counts, mean, variance and range checks per group."""
-    s = t[_SCORE]
+    s, w = t[_SCORE], t[_WEIGHT]
     lo, hi = spec.scale
+    # Sums of w, w*s and w*s^2 instead of count/mean/var, so that a table of counts per
+    # score value gives the same figures as the answers themselves.
     measures = {
-        "_cx_n": s.count(),
-        "_cx_top": (s >= spec.top_from).cast("int64").sum(),
-        "_cx_bottom": (s <= spec.bottom_to).cast("int64").sum(),
-        "_cx_mean": s.mean(),
-        "_cx_var": s.var(how="sample"),
-        "_cx_outside": ((s < lo) | (s > hi)).cast("int64").sum(),
+        "_cx_n": w.sum(),
+        "_cx_top": ibis.ifelse(s >= spec.top_from, w, 0).sum(),
+        "_cx_bottom": ibis.ifelse(s <= spec.bottom_to, w, 0).sum(),
+        "_cx_sum": (s * w).sum(),
+        "_cx_sum2": (s * s * w).sum(),
+        "_cx_outside": ibis.ifelse((s < lo) | (s > hi), w, 0).sum(),
         "_cx_min": s.min(),
         "_cx_max": s.max(),
     }
     expr = t.group_by(keys).aggregate(**measures) if keys else t.aggregate(**measures)
     rows = expr.to_pyarrow().to_pylist()
+    for r in rows:
+        n = r["_cx_n"] or 0
+        r["_cx_mean"] = r["_cx_sum"] / n if n else None
+        # Centred on the mean; clipped at 0 because rounding can leave a tiny negative.
+        r["_cx_var"] = max(r["_cx_sum2"] - n * r["_cx_mean"] ** 2, 0.0) / (n - 1) if n > 1 else None
     outside = sum(r["_cx_outside"] or 0 for r in rows)
     if outside:
         seen = [r["_cx_min"] for r in rows if r["_cx_min"] is not None]

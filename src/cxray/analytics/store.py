@@ -18,6 +18,8 @@ from cxray.analytics.engine import connect
 from cxray.analytics.schema import ENTITY_KEYS, FACT_TABLES, TABLES, columns
 from cxray.errors import InvalidInputError
 
+_VERSIONS = "_cx_versions"  # changes per workspace, for derived tables such as the rollup
+
 
 class AnalyticsStore:
     """The canonical tables behind one analytics URL."""
@@ -34,6 +36,24 @@ class AnalyticsStore:
             raise InvalidInputError(f"unknown analytic table {name!r}; known: {sorted(TABLES)}")
         t = self.con.table(name)
         return t.filter(t.workspace == workspace)
+
+    def version(self, workspace: str) -> int:
+        """How many writes have changed this workspace's data (derived tables compare it)."""
+        if not self.is_duckdb:
+            return 0
+        row = self.raw.execute(
+            f"SELECT version FROM {_VERSIONS} WHERE workspace = ?", [workspace]
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def mark_changed(self, workspace: str) -> None:
+        """Record a change of ``workspace``'s data made outside :meth:`write` and friends."""
+        if self.is_duckdb:
+            self.raw.execute(
+                f"INSERT INTO {_VERSIONS} VALUES (?, 1) "
+                "ON CONFLICT (workspace) DO UPDATE SET version = version + 1",
+                [workspace],
+            )
 
     def count(self, name: str, workspace: str) -> int:
         return int(self.table(name, workspace).count().execute())
@@ -70,14 +90,21 @@ class AnalyticsStore:
         rows = rows.select(columns(name)).cast(TABLES[name].to_pyarrow())
         if rows.num_rows == 0:
             return 0
-        if self.is_duckdb:
-            return self._write_duckdb(name, rows)
-        return self._write_generic(name, rows)
+        if not self.is_duckdb:
+            return self._write_generic(name, rows)
+        changed = self._write_duckdb(name, rows)
+        if changed:
+            import pyarrow.compute as pc
+
+            for workspace in pc.unique(rows["workspace"]).to_pylist():
+                self.mark_changed(workspace)
+        return changed
 
     def replace_workspace(self, name: str, workspace: str, rows: pa.Table) -> None:
         """Replace every row of one workspace in ``name`` (used for mirrored entities)."""
         rows = rows.select(columns(name)).cast(TABLES[name].to_pyarrow())
         if self.is_duckdb:
+            self.mark_changed(workspace)
             self.raw.execute(f'DELETE FROM "{name}" WHERE workspace = ?', [workspace])
             if rows.num_rows:
                 self.raw.register("_incoming", rows)
@@ -91,6 +118,7 @@ class AnalyticsStore:
             self.con.insert(name, rows)
 
     def delete_workspace(self, workspace: str) -> None:
+        self.mark_changed(workspace)
         for name in TABLES:
             if self.is_duckdb:
                 self.raw.execute(f'DELETE FROM "{name}" WHERE workspace = ?', [workspace])
@@ -103,6 +131,11 @@ class AnalyticsStore:
         for name, schema in TABLES.items():
             if name not in existing:
                 self.con.create_table(name, schema=schema)
+        if self.is_duckdb:
+            self.raw.execute(
+                f"CREATE TABLE IF NOT EXISTS {_VERSIONS} "
+                "(workspace VARCHAR PRIMARY KEY, version BIGINT NOT NULL)"
+            )
 
     def _write_duckdb(self, name: str, rows: pa.Table) -> int:
         con = self.raw

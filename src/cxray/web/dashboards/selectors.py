@@ -9,6 +9,7 @@ from cxray.analytics import scores
 from cxray.analytics.headline import Headline, headline
 from cxray.analytics.own_scale import own_scale_summary
 from cxray.analytics.results import Score
+from cxray.analytics.rollup import score_rollup
 from cxray.analytics.store import AnalyticsStore
 from cxray.errors import InvalidInputError
 from cxray.web.accounts.scope import Scope
@@ -28,9 +29,23 @@ class ScopedStore:
     def __init__(self, store: AnalyticsStore, scope: Scope) -> None:
         self.store = store
         self.scope = scope
+        self._employee_rows: dict[str, object] = {}
+
+    def employee_rows(self, workspace: str):
+        """Employees' answers as protected cells (minimum group size; see people.anonymity)."""
+        from cxray.web.people.anonymity import canonical_rows, protected_answers
+
+        if workspace not in self._employee_rows:
+            protected = protected_answers(self.store, workspace)
+            self._employee_rows[workspace] = canonical_rows(protected, workspace)
+        return self._employee_rows[workspace]
 
     def table(self, name: str, workspace: str) -> ibis.Table:
         t = self.store.table(name, workspace)
+        if name == "responses":  # employees' answers only as protected cells, for every scope
+            from cxray.web.people.anonymity import with_protected
+
+            t = with_protected(t, self.employee_rows(workspace))
         if self.scope.is_full:
             return t
         if name in SCOPED_FACTS:
@@ -40,6 +55,17 @@ class ScopedStore:
             paid = self._filter(self.store.table("transactions", workspace)).select("customer_id")
             return t.filter(t.customer_id.isin(seen.union(paid).customer_id))
         return t
+
+    def answers(self, workspace: str) -> tuple[ibis.Table, str | None]:
+        """The answers for score figures and their weight column: the rollup of counts where
+        the engine keeps one (same figures, a fraction of the rows), else ``responses``."""
+        roll = score_rollup(self.store, workspace)
+        if roll is None:
+            return self.table("responses", workspace), None
+        from cxray.web.people.anonymity import with_protected_rollup
+
+        roll = with_protected_rollup(roll, self.employee_rows(workspace))
+        return (roll if self.scope.is_full else self._filter(roll)), "n"
 
     def _filter(self, t: ibis.Table) -> ibis.Table:
         if self.scope.unit_ids is not None:
@@ -85,23 +111,23 @@ def score_report(
         raise InvalidInputError(f"cannot break down by {by!r}; use one of {', '.join(REPORT_BY)}")
     with analytics() as store:
         scoped = ScopedStore(store, scope)
-        t = scoped.table("responses", workspace.slug)
+        t, weight = scoped.answers(workspace.slug)
         t = t.filter(t.metric == metric)
         if start is not None:
             t = t.filter(t.at >= start)
         if end is not None:
             t = t.filter(t.at < end + timedelta(days=1))
         if by is None:
-            return {None: scores.score_of(metric, t)}
+            return {None: scores.score_of(metric, t, weight=weight)}
         if by in ("month", "quarter"):
-            return dict(scores.score_trend(metric, t, freq=by))
-        if by == "segment":
+            return dict(scores.score_trend(metric, t, freq=by, weight=weight))
+        if by == "segment" and "segment" not in t.columns:
             c = scoped.table("customers", workspace.slug).select("customer_id", "segment")
             t = t.left_join(c, t.customer_id == c.customer_id)
         if by == "stage":
             tp = scoped.table("touchpoints", workspace.slug).select("touchpoint_id", "stage")
             t = t.left_join(tp, t.touchpoint_id == tp.touchpoint_id)
-        return scores.score_by(metric, t, REPORT_BY[by])
+        return scores.score_by(metric, t, REPORT_BY[by], weight=weight)
 
 
 @dataclass(frozen=True)
@@ -114,12 +140,12 @@ class HomeScores:
 def home_scores(*, workspace: Workspace, scope: Scope, start: date, as_of: date) -> HomeScores:
     """CSAT and CES over the window and the monthly NPS trend, beside the headline."""
     with analytics() as store:
-        t = ScopedStore(store, scope).table("responses", workspace.slug)
+        t, weight = ScopedStore(store, scope).answers(workspace.slug)
         window = t.filter((t.at >= start) & (t.at < as_of + timedelta(days=1)))
         return HomeScores(
-            csat=scores.score_of("csat", window),
-            ces=scores.score_of("ces", window),
-            nps_trend=dict(scores.score_trend("nps", window, freq="month")),
+            csat=scores.score_of("csat", window, weight=weight),
+            ces=scores.score_of("ces", window, weight=weight),
+            nps_trend=dict(scores.score_trend("nps", window, freq="month", weight=weight)),
         )
 
 
