@@ -152,6 +152,23 @@ def test_cox_month_to_month_churns_faster_than_two_year(telco):
     assert result.concordance == pytest.approx(direct.concordance_index_, rel=1e-9)
 
 
+def test_cox_with_intervals_equals_the_plain_model_when_nothing_changes(telco):
+    # Splitting every customer's time at an arbitrary day leaves the partial likelihood as
+    # it was, so the time-varying fit must give the plain fit's hazard ratios.
+    t = telco.assign(id=range(len(telco)), m2m=telco["Contract"].eq("Month-to-month"))
+    t = t[t["tenure"] > 0]
+    cut = (t["tenure"] // 2).where(t["tenure"] > 1, 0)
+    first = t[cut > 0].assign(start=0, stop=cut[cut > 0], churned=False)
+    second = t.assign(start=cut, stop=t["tenure"])
+    split = pd.concat([first, second])[["id", "start", "stop", "churned", "m2m"]]
+    varying = cox_model(split, "stop", "churned", ["m2m"], start="start", subject="id")
+    plain = cox_model(t, "tenure", "churned", ["m2m"])
+    assert varying["m2m=True"].value == pytest.approx(plain["m2m=True"].value, rel=1e-4)
+    assert varying.n == plain.n and varying.events == plain.events
+    with pytest.raises(InvalidInputError, match="start= and subject="):
+        cox_model(split, "stop", "churned", ["m2m"], start="start")
+
+
 # --- the demo company's planted truths -----------------------------------------------------------
 # The demo dates churn 180 days after a patient's last visit (see cxray.demo). So a churn
 # "within h days of an answer" means the last visit came within h - 180 days of it, and the

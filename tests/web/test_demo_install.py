@@ -73,6 +73,12 @@ def test_churn_money_and_drivers_pages_on_the_demo(client, company):
         page = client.get(reverse(name, args=["demo"]), HTTP_ACCEPT_LANGUAGE="en")
         assert page.status_code == 200, name
         assert "<svg" in page.content.decode(), name
+    churn_page = client.get(reverse("churn", args=["demo"]), HTTP_ACCEPT_LANGUAGE="en")
+    html = churn_page.content.decode()
+    # The churn model names the bad touchpoint, and the lifetime value has its histogram.
+    assert "What makes customers leave sooner?" in html
+    assert "How lifetime value is spread over customers" in html
+    assert html.count('<svg class="chart"') >= 2
     ws = Workspace.objects.get(slug="demo")
     report = behaviour.churn(workspace=ws, scope=Scope(), as_of=company.end)
     corporate = PLANTED["high_nps_before_churn"]["segment"]

@@ -73,6 +73,8 @@ def cox_model(
     reference: Mapping[str, Any] | None = None,
     penalizer: float = 0.0,
     confidence: float = 0.95,
+    start: str | None = None,
+    subject: str | None = None,
 ) -> CoxResult:
     """Cox proportional-hazards model of churn on ``covariates`` (lifelines ``CoxPHFitter``).
 
@@ -80,10 +82,20 @@ def cox_model(
     ``"column=level"``, against a reference level: ``reference[column]`` when given, else the
     first level in sorted order. Rows with a null in any column used are left out (``n`` says
     how many were used). Intervals are Wald intervals ``exp(coef ± z se)``.
+
+    Covariates that change over time (Therneau & Grambsch 2000, ch. 3): give ``start`` and
+    ``subject`` and each row is an interval ``(start, duration]`` of one subject with the
+    covariates' values during it, ``event`` set on the subject's last interval only
+    (lifelines ``CoxTimeVaryingFitter``). A subject enters when its first interval starts,
+    so "since the first answer" needs no imputed values before it. There is no concordance
+    for such a model (NaN); ``n`` counts subjects.
     """
     import pandas as pd
 
-    columns = [duration, event, *covariates]
+    varying = start is not None or subject is not None
+    if varying and (start is None or subject is None):
+        raise InvalidInputError("a time-varying Cox model needs both start= and subject=")
+    columns = [duration, event, *covariates, *([start, subject] if varying else [])]
     if not covariates:
         raise InvalidInputError("cox_model needs at least one covariate")
     frame = _to_pandas(df, columns)
@@ -97,6 +109,13 @@ def cox_model(
         },
         index=frame.index,
     )
+    if varying:
+        design["_cx_start"] = pd.to_numeric(frame[start])
+        design["_cx_subject"] = frame[subject]
+        if (design["_cx_start"] >= design["_cx_duration"]).any():
+            raise InvalidInputError(
+                f"every interval must end after it starts ({start} < {duration})"
+            )
     refs: list[tuple[str, str]] = []
     for name in covariates:
         col = frame[name]
@@ -118,10 +137,23 @@ def cox_model(
         raise InsufficientDataError(
             f"cox_model: no churn events among {len(design)} rows; nothing to model"
         )
-    from lifelines import CoxPHFitter  # heavy import, only when a model is asked for
+    # heavy import, only when a model is asked for
+    from lifelines import CoxPHFitter, CoxTimeVaryingFitter
 
-    fitter = CoxPHFitter(penalizer=penalizer, alpha=1 - confidence)
-    fitter.fit(design, duration_col="_cx_duration", event_col="_cx_event")
+    if varying:
+        fitter = CoxTimeVaryingFitter(penalizer=penalizer, alpha=1 - confidence)
+        fitter.fit(
+            design,
+            id_col="_cx_subject",
+            event_col="_cx_event",
+            start_col="_cx_start",
+            stop_col="_cx_duration",
+        )
+        concordance, n = math.nan, int(design["_cx_subject"].nunique())
+    else:
+        fitter = CoxPHFitter(penalizer=penalizer, alpha=1 - confidence)
+        fitter.fit(design, duration_col="_cx_duration", event_col="_cx_event")
+        concordance, n = float(fitter.concordance_index_), len(design)
     z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
     summary = fitter.summary
     ratios = tuple(
@@ -138,8 +170,8 @@ def cox_model(
     )
     return CoxResult(
         hazard_ratios=ratios,
-        concordance=float(fitter.concordance_index_),
-        n=len(design),
+        concordance=concordance,
+        n=n,
         events=events,
         log_likelihood=float(fitter.log_likelihood_),
         reference=tuple(refs),

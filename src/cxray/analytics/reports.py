@@ -20,7 +20,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from cxray.analytics.churn import SurvivalCurve, survival_curves
+from cxray.analytics.churn import CoxResult, SurvivalCurve, cox_model, survival_curves
 from cxray.analytics.churn_predict import (
     PredictiveResult,
     loyal_looking_churners,
@@ -32,6 +32,7 @@ from cxray.analytics.drivers import DriverResult, driver_matrix, shapley_drivers
 from cxray.analytics.money import MoneyDifference, cost_of_dissatisfied_customer, value_at_risk
 from cxray.analytics.money import value_by_loyalty as _value_by_loyalty
 from cxray.analytics.results import Score
+from cxray.analytics.scores import low_band
 from cxray.errors import InsufficientDataError
 
 SURVIVAL_DAYS = (90, 180, 365)
@@ -74,6 +75,8 @@ class ChurnReport:
     predictive_by_touchpoint: list[PredictiveResult]
     loyal_looking: dict[Any, Score]  # share of churners who were promoters before leaving
     loyal_looking_all: Score
+    cox: CoxResult | None = None  # hazard of leaving on the last NPS, segment, bad touchpoints
+    cox_problem: str = ""  # why there is no model, when there is none
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: what the CLI prints with --json and the API returns."""
@@ -96,6 +99,7 @@ class ChurnReport:
                 "loyal_looking_churners": {
                     str(k): s.as_dict() for k, s in self.loyal_looking.items()
                 },
+                "cox": self.cox.as_dict() if self.cox else None,
             }
         )
 
@@ -105,7 +109,9 @@ def churn_report(
 ) -> ChurnReport:
     customers = customers_left_on(source, workspace, churn_lag_days)
     responses = source.table("responses", workspace)
-    frame = customers.select("segment", "first_seen", "churned", "churned_at").to_pandas()
+    frame = customers.select(
+        "customer_id", "segment", "first_seen", "churned", "churned_at"
+    ).to_pandas()
     frame = frame.dropna(subset=["first_seen"])
     if frame.empty:
         raise InsufficientDataError(
@@ -119,6 +125,11 @@ def churn_report(
     frame["segment"] = frame["segment"].fillna("—")
     curves = survival_curves(frame, duration="days", event="event", by="segment")
     nps_only = responses.filter(responses.metric == "nps")
+    cox, cox_problem = None, ""
+    try:
+        cox = _churn_cox(frame, responses)
+    except InsufficientDataError as exc:
+        cox_problem = str(exc)
     return ChurnReport(
         as_of=as_of,
         churn_lag_days=churn_lag_days,
@@ -136,6 +147,92 @@ def churn_report(
         ),
         loyal_looking=loyal_looking_churners(nps_only, customers, window_days=90, by="segment"),
         loyal_looking_all=loyal_looking_churners(nps_only, customers, window_days=90),
+        cox=cox,
+        cox_problem=cox_problem,
+    )
+
+
+COX_TOUCHPOINTS = 5  # touchpoints with the most answers that enter the model
+COX_MIN_CUSTOMERS = 100
+COX_MIN_EVENTS = 10  # departures with and without a flag before it enters the model
+BAD_EXPERIENCE_METRICS = ("nps", "csat", "ces")
+BAD_EXPERIENCE_DAYS = 90  # how long after a bad answer it counts as a recent bad experience
+
+
+def _churn_cox(frame: pd.DataFrame, responses: ibis.Table) -> CoxResult:
+    """Cox model of leaving on the last NPS so far, recent bad experiences and segment.
+
+    ``frame`` has one row per customer (customer_id, segment, first_seen, days, event). The
+    covariates change over time, so each customer is followed in intervals from their first
+    NPS answer: ``last_nps`` is their latest answer so far, and "bad experience at X" is 1 for
+    :data:`BAD_EXPERIENCE_DAYS` after an answer at touchpoint X in the metric's bottom band
+    (NPS 0–6, CSAT 1–2, CES 1–3 of 7, see :func:`~cxray.analytics.scores.low_band`). A flag
+    "ever had a bad experience" would be biased: who stays longer has more chances to have one.
+    """
+    r = responses.filter(
+        responses.score.notnull()
+        & responses.customer_id.notnull()
+        & responses.metric.isin(BAD_EXPERIENCE_METRICS)
+    )
+    answers = r.select("customer_id", "at", "metric", "score", "touchpoint_id").to_pandas()
+    answers = answers.merge(frame[["customer_id", "first_seen", "days"]], on="customer_id")
+    answers["day"] = (
+        pd.to_datetime(answers["at"]) - pd.to_datetime(answers["first_seen"])
+    ).dt.total_seconds() / 86400
+    answers = answers[(answers["day"] >= 0) & (answers["day"] < answers["days"])]
+    nps = answers[answers["metric"] == "nps"].sort_values("day")
+    entry = nps.groupby("customer_id")["day"].min().rename("entry")
+    top = answers["touchpoint_id"].value_counts().index[:COX_TOUCHPOINTS].tolist()
+    band = answers["metric"].map({m: low_band(m) for m in BAD_EXPERIENCE_METRICS})
+    bad = answers[answers["touchpoint_id"].isin(top) & (answers["score"] <= band)]
+
+    cuts = pd.concat(
+        [
+            nps[["customer_id", "day"]],
+            bad[["customer_id", "day"]],
+            bad[["customer_id", "day"]].assign(day=bad["day"] + BAD_EXPERIENCE_DAYS),
+            frame[["customer_id", "days"]].rename(columns={"days": "day"}),
+        ]
+    )
+    cuts = cuts.merge(entry, on="customer_id").merge(frame[["customer_id", "days"]])
+    cuts = cuts[(cuts["day"] >= cuts["entry"]) & (cuts["day"] <= cuts["days"])]
+    cuts = cuts.drop_duplicates(["customer_id", "day"]).sort_values(["customer_id", "day"])
+    cuts["stop"] = cuts.groupby("customer_id")["day"].shift(-1)
+    spans = cuts.dropna(subset=["stop"]).rename(columns={"day": "start"})
+    if spans.empty or spans["customer_id"].nunique() < COX_MIN_CUSTOMERS:
+        raise InsufficientDataError(
+            f"the churn model needs at least {COX_MIN_CUSTOMERS} customers with a first-seen "
+            f"date and an NPS answer; there are {spans['customer_id'].nunique()}"
+        )
+    spans = spans.sort_values("start")
+    spans = pd.merge_asof(
+        spans,
+        nps[["customer_id", "day", "score"]].rename(columns={"score": "last_nps"}),
+        left_on="start",
+        right_on="day",
+        by="customer_id",
+    ).drop(columns="day")
+    spans = spans.merge(frame[["customer_id", "segment", "event"]], on="customer_id")
+    spans["event"] = spans["event"].where(spans["stop"] == spans["days"], 0)
+    if spans["event"].sum() == 0:
+        raise InsufficientDataError("the churn model needs customers who left; none did")
+    covariates = ["last_nps"]
+    for tp in top:
+        name = f"bad experience at {tp}"
+        seen = bad.loc[bad["touchpoint_id"] == tp, ["customer_id", "day"]].sort_values("day")
+        latest = pd.merge_asof(
+            spans[["customer_id", "start"]], seen, left_on="start", right_on="day", by="customer_id"
+        )["day"].to_numpy()
+        spans[name] = (spans["start"].to_numpy() < latest + BAD_EXPERIENCE_DAYS).astype(float)
+        # A hazard ratio needs departures both with and without the flag; with a handful it
+        # would only be noise (or fail to converge).
+        with_flag = spans.loc[spans[name] == 1, "event"].sum()
+        if COX_MIN_EVENTS <= with_flag <= spans["event"].sum() - COX_MIN_EVENTS:
+            covariates.append(name)
+    if spans["segment"].nunique() > 1:
+        covariates.append("segment")
+    return cox_model(
+        spans, "stop", "event", covariates, start="start", subject="customer_id", penalizer=0.001
     )
 
 

@@ -372,6 +372,11 @@ def share(
 
 
 # --- internals -------------------------------------------------------------------------------
+def low_band(metric: str) -> float:
+    """The highest score that counts as a bad answer (a detractor's 6, CSAT 2, CES 3)."""
+    return _spec(metric).bottom_to
+
+
 def _spec(metric: str) -> _Spec:
     if metric not in _SPECS:
         raise InvalidInputError(f"unknown score {metric!r}; use one of {sorted(_SPECS)}")

@@ -6,12 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from cxray.analytics.reports import SURVIVAL_DAYS
 from cxray.errors import InsufficientDataError
 from cxray.text.taxonomy import load_taxonomy
 from cxray.web.dashboards import behaviour
-from cxray.web.dashboards.charts import Point, bars_svg, survival_svg
+from cxray.web.dashboards.charts import Point, bars_svg, histogram_svg, survival_svg
 from cxray.web.dashboards.selectors import group_labels
 from cxray.web.workspaces.decorators import workspace_view
 
@@ -47,6 +48,11 @@ def churn_money(request: HttpRequest) -> HttpResponse:
             }
             for k, c in report.curves.items()
         ]
+        if report.cox is not None:
+            context["cox_rows"] = [
+                {"label": _covariate_label(h.name, labels), "hr": h}
+                for h in report.cox.hazard_ratios
+            ]
         context["predictive"] = [
             {"kind": kind, "group": labels.get(str(p.group), p.group), "r": p}
             for kind, results in (
@@ -66,6 +72,9 @@ def churn_money(request: HttpRequest) -> HttpResponse:
             {
                 "clv": clv,
                 "clv_rows": clv.by_segment.to_dict("records"),
+                "clv_svg": histogram_svg(
+                    clv.per_customer["clv"].tolist(), unit=f" {request.workspace.currency}"
+                ),
                 "loyalty_rows": money.by_loyalty.to_dict("records"),
                 "risk_touchpoint": [
                     {**r, "label": labels.get(str(r["touchpoint_id"]), r["touchpoint_id"])}
@@ -77,6 +86,21 @@ def churn_money(request: HttpRequest) -> HttpResponse:
         )
     context["days"] = list(SURVIVAL_DAYS)
     return render(request, "dashboards/churn.html", context)
+
+
+def _covariate_label(name: str, touchpoints: dict[str, str]) -> str:
+    """A model covariate in the user's language: touchpoint codes become their names."""
+    prefix = "bad experience at "
+    if name.startswith(prefix):
+        code = name[len(prefix) :]
+        return _("Bad experience at %(touchpoint)s in the last 90 days") % {
+            "touchpoint": touchpoints.get(code, code)
+        }
+    if name == "last_nps":
+        return _("Last NPS answer (per point)")
+    if name.startswith("segment="):
+        return _("Segment: %(segment)s") % {"segment": name[len("segment=") :]}
+    return name
 
 
 @workspace_view()

@@ -175,3 +175,44 @@ def survival_svg(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def histogram_svg(
+    values: Sequence[float], *, bins: int = 20, width: int = 1000, height: int = 200, unit: str = ""
+) -> str:
+    """How many values fall in each of ``bins`` equal ranges; the top 1% is folded into the
+    last bar so one very large value does not squash the rest."""
+    import numpy as np
+
+    data = np.asarray([v for v in values if v == v], dtype=float)  # v == v drops NaN
+    if data.size == 0:
+        return ""
+    lo, hi = float(data.min()), float(np.quantile(data, 0.99))
+    if hi <= lo:
+        hi = lo + 1.0
+    counts, edges = np.histogram(np.clip(data, lo, hi), bins=bins, range=(lo, hi))
+    pad_l, pad_b, pad_t = 50, 28, 10
+    bar_w = (width - pad_l - 10) / bins
+    top = int(counts.max()) or 1
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f'<text x="{pad_l - 6}" y="{pad_t + 8}" text-anchor="end" class="tick">{top}</text>',
+        f'<text x="{pad_l - 6}" y="{height - pad_b}" text-anchor="end" class="tick">0</text>',
+    ]
+    for i, c in enumerate(counts):
+        h = (height - pad_b - pad_t) * int(c) / top
+        x = pad_l + i * bar_w
+        last = "+" if i == bins - 1 else ""
+        parts.append(
+            f'<rect x="{x + 1:.1f}" y="{height - pad_b - h:.1f}" width="{bar_w - 2:.1f}" '
+            f'height="{h:.1f}" fill="#1f5fbf"><title>{edges[i]:,.0f}–{edges[i + 1]:,.0f}{last}'
+            f"{escape(unit)}: {int(c)}</title></rect>"
+        )
+    for i in (0, bins // 2, bins):
+        parts.append(
+            f'<text x="{pad_l + i * bar_w:.1f}" y="{height - 8}" text-anchor="middle" '
+            f'class="tick">{edges[i]:,.0f}{escape(unit)}{"+" if i == bins else ""}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
