@@ -92,6 +92,10 @@ class TextReport:
     sentiment: dict[str, int]
     themes: list[ThemeFigure]
     follow_up_themes: list[ThemeFigure] = field(default_factory=list)
+    months: dict[str, int] = field(default_factory=dict)  # month -> texts analysed
+    # "What must change?" answers per theme and group: {group: {theme: answers}}
+    follow_up_by_segment: dict[str, dict[str, int]] = field(default_factory=dict)
+    follow_up_by_touchpoint: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def text_report(
@@ -102,9 +106,14 @@ def text_report(
     end: date | None = None,
     language: str | None = None,
     touchpoint: str | None = None,
+    segment: str | None = None,
     quotes: int = 3,
 ) -> TextReport:
     responses = source.table("responses", workspace)
+    customers = source.table("customers", workspace).select("customer_id", "segment")
+    responses = responses.left_join(customers, responses.customer_id == customers.customer_id)
+    if segment:
+        responses = responses.filter(responses.segment == segment)
     if start is not None:
         responses = responses.filter(responses.at >= start)
     if end is not None:
@@ -115,7 +124,9 @@ def text_report(
     if language:
         texts = texts.filter(texts.language == language)
     joined = texts.join(
-        responses.select("row_key", "at", "score", "scale_max", "metric"),
+        responses.select(
+            "row_key", "at", "score", "scale_max", "metric", "segment", "touchpoint_id"
+        ),
         texts.response_key == responses.row_key,
     )
     frame = joined.select(
@@ -128,6 +139,8 @@ def text_report(
         "at",
         "score",
         "scale_max",
+        "segment",
+        "touchpoint_id",
     ).to_pandas()
     pending = _pending(source, workspace, responses)
     if frame.empty:
@@ -143,7 +156,22 @@ def text_report(
         sentiment=frame["sentiment"].value_counts().to_dict(),
         themes=_themes(comments if len(comments) else frame, quotes),
         follow_up_themes=_themes(follow_ups, quotes),
+        months=frame.groupby("month").size().to_dict(),
+        follow_up_by_segment=_theme_counts(follow_ups, "segment"),
+        follow_up_by_touchpoint=_theme_counts(follow_ups, "touchpoint_id"),
     )
+
+
+def _theme_counts(frame: pd.DataFrame, by: str) -> dict[str, dict[str, int]]:
+    """{group: {theme: texts}} for the rows with a group; a text may count in several themes."""
+    rows = frame.dropna(subset=[by])
+    exploded = rows.assign(theme=rows["themes"].fillna("").str.split(",")).explode("theme")
+    exploded = exploded[exploded["theme"] != ""]
+    counts = exploded.groupby([by, "theme"]).size()
+    out: dict[str, dict[str, int]] = {}
+    for (group, theme), n in counts.items():
+        out.setdefault(str(group), {})[str(theme)] = int(n)
+    return out
 
 
 def _pending(source: Source, workspace: str, responses: ibis.Table) -> int:

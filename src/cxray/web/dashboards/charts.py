@@ -216,3 +216,25 @@ def histogram_svg(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def theme_trend_svg(
+    mentions: dict[str, int], texts: dict[str, int], *, width: int = 120, height: int = 28
+) -> str:
+    """A tiny line of the theme's share of each month's texts (months with texts only), so a
+    busy month does not look like a growing problem."""
+    months = sorted(m for m in texts if texts[m])
+    if len(months) < 2:
+        return ""
+    shares = [100 * mentions.get(m, 0) / texts[m] for m in months]
+    top = max(shares) or 1.0
+    step = width / (len(months) - 1)
+    line = " ".join(
+        f"{i * step:.1f},{height - 2 - v / top * (height - 4):.1f}" for i, v in enumerate(shares)
+    )
+    title = f"{months[0]}: {shares[0]:.0f}% … {months[-1]}: {shares[-1]:.0f}%"
+    return (
+        f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+        f'<polyline points="{line}" fill="none" stroke="#1f5fbf" stroke-width="1.5"/></svg>'
+    )

@@ -8,10 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from cxray.analytics.text_report import text_report
 from cxray.text.taxonomy import load_taxonomy
 from cxray.web.analytics_store import analytics
+from cxray.web.dashboards.charts import theme_trend_svg
 from cxray.web.dashboards.selectors import ScopedStore, group_labels
 from cxray.web.dashboards.text_analysis import (
     text_fill_background,
@@ -38,22 +40,35 @@ def text(request: HttpRequest) -> HttpResponse:
     end = timezone.localdate()
     days = PERIODS[period]
     with analytics() as store:
+        scoped = ScopedStore(store, request.scope)
+        segments = _segments(scoped, slug)
+        segment = request.GET.get("segment") if request.GET.get("segment") in segments else None
         report = text_report(
-            ScopedStore(store, request.scope),
+            scoped,
             slug,
             start=end - timedelta(days=days) if days else None,
             end=end,
             language=language,
             touchpoint=touchpoint,
+            segment=segment,
         )
     taxonomy = load_taxonomy()
     ui = (get_language() or "en")[:2]
 
+    def name(theme: str) -> str:
+        return taxonomy.name(theme, ui) if _known(taxonomy, theme) else theme
+
     def named(figures):
-        return [
-            (taxonomy.name(f.theme, ui) if _known(taxonomy, f.theme) else f.theme, f)
-            for f in figures
-        ]
+        return [(name(f.theme), f, theme_trend_svg(f.trend, report.months)) for f in figures]
+
+    def crossed(by_group: dict[str, dict[str, int]], labels: dict[str, str]):
+        """Rows: the follow-up themes; columns: the groups, with answers per cell."""
+        groups = sorted(by_group, key=lambda g: labels.get(g, g))
+        themes = [f.theme for f in report.follow_up_themes]
+        return {
+            "groups": [labels.get(g, g) for g in groups],
+            "rows": [(name(t), [by_group[g].get(t, 0) for g in groups]) for t in themes],
+        }
 
     return render(
         request,
@@ -68,9 +83,21 @@ def text(request: HttpRequest) -> HttpResponse:
             "languages": LANGUAGES,
             "touchpoint": touchpoint or "",
             "touchpoints": sorted(touchpoints.items(), key=lambda kv: kv[1]),
+            "segment": segment or "",
+            "segments": segments,
+            "follow_up_crosses": [
+                (_("Answers by segment"), crossed(report.follow_up_by_segment, {})),
+                (_("Answers by touchpoint"), crossed(report.follow_up_by_touchpoint, touchpoints)),
+            ],
             "running": text_fill_running(workspace_slug=slug),
         },
     )
+
+
+def _segments(store: ScopedStore, slug: str) -> list[str]:
+    c = store.table("customers", slug)
+    segments = c.filter(c.segment.notnull()).select("segment").distinct()
+    return sorted(segments.segment.to_pyarrow().to_pylist())
 
 
 def _known(taxonomy, theme: str) -> bool:
