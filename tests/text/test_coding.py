@@ -5,7 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cxray.text.coding import CHURN_CODES, FACTOR_CODES, Code, code_text
+from cxray.text.coding import (
+    CHURN_CODES,
+    FACTOR_CODES,
+    Code,
+    CodingMemory,
+    Review,
+    code_text,
+)
 
 try:
     from cxray.text.lemmas import lemmatize
@@ -346,3 +353,36 @@ def test_analyze_codes_each_distinct_text_once_with_the_same_result() -> None:
     # Equal results, not shared lists: changing one comment's result leaves the other alone.
     assert out[0].codes is not out[2].codes and out[0].lemmas is not out[2].lemmas
     assert analyze(texts, themes=False)[0].codes == []
+
+
+def test_people_s_verdicts_teach_the_coder() -> None:
+    text = "Ушли, потому что стало дорого"
+    codes = code_text(text, "ru", [])
+    price = next(c for c in codes if c.code == "price")
+    financial = next(c for c in codes if c.code == "financial")
+    memory = CodingMemory(
+        [
+            # the same span, twice rejected and once confirmed: rejected wins
+            Review("churn_reason", "price", price.evidence.upper(), "rejected"),
+            Review("churn_reason", "price", price.evidence, "rejected"),
+            Review("churn_reason", "price", price.evidence, "confirmed"),
+            Review("purchase_factor", "financial", financial.evidence, "corrected", "service"),
+        ]
+    )
+    taught = {(c.scheme, c.code): c for c in memory.apply(codes)}
+    assert ("churn_reason", "price") not in taught
+    assert ("purchase_factor", "financial") not in taught
+    assert taught[("purchase_factor", "service")].evidence == financial.evidence
+    # A tie between verdicts keeps the machine's code; confirmed raises the confidence.
+    tie = CodingMemory(
+        [
+            Review("churn_reason", "price", price.evidence, "rejected"),
+            Review("churn_reason", "price", price.evidence, "confirmed"),
+        ]
+    )
+    assert next(c for c in tie.apply(codes) if c.code == "price") == price
+    sure = CodingMemory([Review("churn_reason", "price", price.evidence, "confirmed")])
+    assert next(c for c in sure.apply(codes) if c.code == "price").confidence == 0.95
+    # Another span of the same code is not touched.
+    other = code_text("Перешли к конкурентам: у них дешевле", "ru", [])
+    assert memory.apply(other) == other

@@ -27,8 +27,11 @@ class Source(Protocol):
     def table(self, name: str, workspace: str) -> ibis.Table: ...
 
 
-def text_fill(store: Any, workspace: str, *, limit: int | None = None) -> int:
-    """Analyse the texts not analysed yet; return how many were stored."""
+def text_fill(store: Any, workspace: str, *, limit: int | None = None, memory: Any = None) -> int:
+    """Analyse the texts not analysed yet; return how many were stored.
+
+    ``memory``: a :class:`cxray.text.coding.CodingMemory` of people's verdicts on earlier
+    codes, applied to the codes of these texts."""
     from cxray.text import analyze
 
     responses = store.table("responses", workspace)
@@ -49,13 +52,14 @@ def text_fill(store: Any, workspace: str, *, limit: int | None = None) -> int:
         batch = frame.iloc[start : start + BATCH]
         unique = list(dict.fromkeys(batch["text"]))
         results = dict(zip(unique, analyze(unique), strict=True))
-        rows = [_row(workspace, r, results[r.text]) for r in batch.itertuples(index=False)]
+        rows = [_row(workspace, r, results[r.text], memory) for r in batch.itertuples(index=False)]
         table = pa.Table.from_pylist(rows, schema=TABLES["response_texts"].to_pyarrow())
         stored += store.write("response_texts", table)
     return stored
 
 
-def _row(workspace: str, r: Any, a: Any) -> dict[str, Any]:
+def _row(workspace: str, r: Any, a: Any, memory: Any = None) -> dict[str, Any]:
+    codes = memory.apply(a.codes) if memory is not None else a.codes
     return {
         "workspace": workspace,
         "row_key": r.row_key,
@@ -66,7 +70,7 @@ def _row(workspace: str, r: Any, a: Any) -> dict[str, Any]:
         "sentiment_score": float(a.sentiment.score),
         "carriers": ",".join(a.sentiment.carriers),
         "themes": ",".join(dict.fromkeys(h.theme for h in a.themes)),
-        "codes": ",".join(dict.fromkeys(f"{c.scheme}:{c.code}" for c in a.codes)),
+        "codes": ",".join(dict.fromkeys(f"{c.scheme}:{c.code}" for c in codes)),
         "masked": a.masked or a.text,
     }
 

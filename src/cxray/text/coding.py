@@ -13,14 +13,16 @@ confidence: callers that code churn interviews can keep them all, callers that c
 comments can filter on confidence.
 
 Rules: ``taxonomy_rules/coding/`` in the format of the taxonomy (see cxray.text.taxonomy).
+People's verdicts on codes teach the coder through :class:`CodingMemory`.
 The grouping of follow-up answers lives in :mod:`cxray.text.followups`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from cxray.text.taxonomy import (
@@ -106,3 +108,63 @@ def code_text(
                 conf = round(hit.confidence * FROM_THEME_FACTOR, 3)
                 keep(Code(theme.meta["scheme"], theme.id, conf, hit.evidence))
     return sorted(best.values(), key=lambda c: (-c.confidence, c.scheme, c.code))
+
+
+# --- people's verdicts ---------------------------------------------------------------------
+CONFIRMED_CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Review:
+    """A person's verdict on one code with its evidence: confirmed, rejected or corrected."""
+
+    scheme: str
+    code: str
+    evidence: str
+    verdict: str
+    corrected_code: str = ""
+
+
+class CodingMemory:
+    """What people said about the coder's codes, applied to the codes of new texts.
+
+    Verdicts are remembered per (scheme, code, evidence span), so a phrase that was wrongly
+    coded once is not coded that way again: rejected evidence is dropped, corrected evidence
+    gets the code people chose, confirmed evidence gets full confidence. When people
+    disagree on the same span, the most frequent verdict counts (a tie keeps the machine's
+    code).
+    """
+
+    def __init__(self, reviews: Iterable[Review] = ()) -> None:
+        votes: dict[tuple[str, str, str], Counter[tuple[str, str]]] = {}
+        for r in reviews:
+            key = (r.scheme, r.code, _span(r.evidence))
+            votes.setdefault(key, Counter())[(r.verdict, r.corrected_code)] += 1
+        self._verdicts: dict[tuple[str, str, str], tuple[str, str]] = {}
+        for key, counter in votes.items():
+            ranked = counter.most_common(2)
+            runner_up = ranked[1][1] if len(ranked) > 1 else 0
+            if ranked[0][1] > runner_up:
+                self._verdicts[key] = ranked[0][0]
+
+    def __len__(self) -> int:
+        return len(self._verdicts)
+
+    def apply(self, codes: Sequence[Code]) -> list[Code]:
+        out: dict[tuple[str, str], Code] = {}
+        for c in codes:
+            verdict, corrected = self._verdicts.get((c.scheme, c.code, _span(c.evidence)), ("", ""))
+            if verdict == "rejected":
+                continue
+            if verdict == "corrected":
+                c = replace(c, code=corrected)
+            elif verdict == "confirmed":
+                c = replace(c, confidence=max(c.confidence, CONFIRMED_CONFIDENCE))
+            key = (c.scheme, c.code)
+            if key not in out or c.confidence > out[key].confidence:
+                out[key] = c
+        return sorted(out.values(), key=lambda c: (-c.confidence, c.scheme, c.code))
+
+
+def _span(evidence: str) -> str:
+    return " ".join(evidence.lower().replace("ё", "е").split())

@@ -9,6 +9,7 @@ from django.urls import reverse
 from cxray.web.accounts.models import Role
 from cxray.web.accounts.scope import Scope, scope_for
 from cxray.web.accounts.services import membership_set
+from cxray.web.analytics_store import analytics
 from cxray.web.themes.models import CodeReview
 from cxray.web.themes.selectors import code_counts, coded_texts
 
@@ -141,3 +142,36 @@ def test_viewers_read_and_unit_managers_see_only_their_scope(client, coded):
     client.force_login(manager)
     html = client.get(reverse("theme_codes", args=["alpha"])).content.decode()
     assert "мой доктор" not in html and "вслед за врачом" in html
+
+
+def test_a_rejected_code_is_not_given_again_to_new_texts(client, coded):
+    a, _b = coded
+    client.force_login(a["admin"])
+    # t2 "цены выросли вдвое" was coded churn_reason:price; a person says that is wrong here.
+    review(client, "alpha", "t2", "churn_reason:price", "rejected")
+    # t1: the person code is corrected to not_needed (an odd verdict, but it is theirs).
+    review(client, "alpha", "t1", "churn_reason:person", "corrected", "not_needed")
+    add_comments(
+        a,
+        ["Ушли: цены выросли вдвое, а качество то же.", "Я перестала ходить, мой доктор уволился."],
+        first=100,
+    )
+    with analytics() as store:
+        t = store.table("response_texts", "alpha")
+        codes = dict(
+            (r["response_key"], r["codes"].split(","))
+            for r in t.filter(t.response_key.isin(["t100", "t101"]))
+            .select("response_key", "codes")
+            .to_pyarrow()
+            .to_pylist()
+        )
+    assert "churn_reason:price" not in codes["t100"]
+    assert "purchase_factor:financial" in codes["t100"]  # only the rejected code goes
+    assert "churn_reason:person" not in codes["t101"]
+    assert "churn_reason:not_needed" in codes["t101"]
+    # Another workspace's texts are coded as before.
+    add_comments(_b, ["Мы ушли, потому что цены выросли вдвое."], first=100)
+    with analytics() as store:
+        t = store.table("response_texts", "beta")
+        row = t.filter(t.response_key == "t100").select("codes").to_pyarrow().to_pylist()[0]
+    assert "churn_reason:price" in row["codes"].split(",")

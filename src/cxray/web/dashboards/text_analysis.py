@@ -15,8 +15,13 @@ _guard = threading.Lock()
 
 
 def text_fill_now(*, workspace_slug: str, limit: int | None = None) -> int:
+    from cxray.web.themes.services import coding_memory
+    from cxray.web.workspaces.models import Workspace
+
+    # Built before the store is locked: it reads the store itself.
+    memory = coding_memory(workspace=Workspace.objects.get(slug=workspace_slug))
     with analytics() as store:
-        return text_fill(store, workspace_slug, limit=limit)
+        return text_fill(store, workspace_slug, limit=limit, memory=memory)
 
 
 def text_fill_background(*, workspace_slug: str) -> None:

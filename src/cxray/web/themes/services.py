@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cxray.errors import InvalidInputError
-from cxray.text.coding import CHURN_CODES, FACTOR_CODES
+from cxray.text.coding import CHURN_CODES, FACTOR_CODES, CodingMemory, Review
 from cxray.text.discover import (
     Corpus,
     DiscoveredThemes,
@@ -420,3 +420,33 @@ def code_review_set(
         defaults={"verdict": verdict, "corrected_code": corrected_code, "created_by": user},
     )
     return review
+
+
+def coding_memory(*, workspace: Workspace) -> CodingMemory:
+    """People's verdicts on reason codes in this workspace, with the evidence each code had,
+    for the coder to apply to new texts (see :class:`cxray.text.coding.CodingMemory`)."""
+    from cxray.text import analyze
+
+    reviews = list(
+        CodeReview.objects.filter(workspace=workspace).values_list(
+            "response_key", "field", "scheme", "code", "verdict", "corrected_code"
+        )
+    )
+    if not reviews:
+        return CodingMemory()
+    keys = sorted({f"{key}:{field}" for key, field, *_rest in reviews})
+    with analytics() as store:
+        t = store.table("response_texts", workspace.slug)
+        rows = t.filter(t.row_key.isin(keys)).select("row_key", "masked").to_pyarrow()
+    texts = {r["row_key"]: r["masked"] for r in rows.to_pylist()}
+    unique = list(dict.fromkeys(texts.values()))
+    analysed = dict(zip(unique, analyze(unique), strict=True))
+    found = []
+    for key, field, scheme, code, verdict, corrected in reviews:
+        text = texts.get(f"{key}:{field}")
+        if text is None:
+            continue
+        for c in analysed[text].codes:
+            if (c.scheme, c.code) == (scheme, code):
+                found.append(Review(scheme, code, c.evidence, verdict, corrected))
+    return CodingMemory(found)
