@@ -80,3 +80,13 @@ def test_text_report_api_takes_segment_and_touchpoint(client, company):
     assert data["follow_up_by_segment"] == {"Corporate": {"price": 1, "waiting_time": 1}}
     none = client.get("/api/v1/reports/text?touchpoint=nowhere", **auth).json()
     assert none["texts"] == 0
+
+
+def test_reason_codes_on_the_comments_page(client, company):
+    client.force_login(company["admin"])
+    page = client.get(reverse("text", args=["acme"]), {"period": "all"}, HTTP_ACCEPT_LANGUAGE="en")
+    factors = {r["c"].code: r["c"].count for r in page.context["codes"]["purchase_factor"]}
+    # Three answers about waiting are the service factor, the one about price the financial.
+    assert factors == {"service": 3, "financial": 1}
+    assert page.context["codes"]["churn_reason"] == []  # nobody wrote about leaving
+    assert "Why customers leave and why they buy" in page.content.decode()

@@ -90,8 +90,25 @@ def text(request: HttpRequest) -> HttpResponse:
                 (_("Answers by touchpoint"), crossed(report.follow_up_by_touchpoint, touchpoints)),
             ],
             "running": text_fill_running(workspace_slug=slug),
+            "codes": _code_summary(request, ui),
         },
     )
+
+
+def _code_summary(request: HttpRequest, ui: str) -> dict[str, list[dict]]:
+    """Churn reasons and purchase factors with their texts (human verdicts merged in), by
+    scheme, most frequent first: the detail and the review are on the codes page."""
+    from cxray.web.themes.selectors import code_counts, code_name
+
+    out: dict[str, list[dict]] = {"churn_reason": [], "purchase_factor": []}
+    for c in code_counts(workspace=request.workspace, scope=request.scope):
+        if c.count:
+            out[c.scheme].append(
+                {"name": code_name(c.scheme, c.code, ui), "c": c, "item": f"{c.scheme}:{c.code}"}
+            )
+    for rows in out.values():
+        rows.sort(key=lambda r: -r["c"].count)
+    return out
 
 
 def _segments(store: ScopedStore, slug: str) -> list[str]:
