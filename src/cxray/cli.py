@@ -145,6 +145,11 @@ def _serve(host: str, port: int, lang: str, threads: int = 8) -> None:
         _t("Serving on http://%(host)s:%(port)s/ — press Ctrl+C to stop.", lang)
         % {"host": host, "port": port}
     )
+    # Case alerts, escalations, digests and webhooks (docs/cases.md); CXRAY_WORKER=external
+    # leaves them to a separate `cxray worker`.
+    from cxray.web.notifications.scheduler import start_background
+
+    start_background()
     waitress_serve(application, host=host, port=port, threads=threads, ident="cxray")
 
 
@@ -280,7 +285,8 @@ def token_revoke(
 @app.command("import")
 def import_(
     kind: Annotated[
-        str, typer.Argument(help="customers, transactions, interactions, feedback, employees")
+        str,
+        typer.Argument(help="customers, transactions, interactions, feedback, employees, journey"),
     ],
     file: Annotated[
         Path, typer.Argument(exists=True, dir_okay=False, help="CSV, XLSX or JSON file.")
@@ -302,8 +308,14 @@ def import_(
     data_dir: DataDir = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Import a file of customers, transactions, interactions, feedback or employees."""
+    """Import a file of customers, transactions, interactions, feedback or employees, or a
+    journey map (YAML)."""
     setup(data_dir)
+    if kind == "journey":
+        from cxray.cli_journeys import import_journey
+
+        import_journey(file, workspace, as_json=as_json)
+        return
     from rich.progress import Progress
 
     from cxray.web.imports.services import import_run
@@ -491,9 +503,27 @@ def report_clv(
 
 @report_app.command("money")
 def report_money(
-    workspace: WorkspaceOpt, data_dir: DataDir = None, as_json: JsonOpt = False
+    workspace: WorkspaceOpt,
+    data_dir: DataDir = None,
+    as_json: JsonOpt = False,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="table, json, or html/pdf: the one-page leadership report."),
+    ] = "table",
+    output: Annotated[Path | None, typer.Option(help="File for --format html or pdf.")] = None,
+    language: Annotated[str | None, typer.Option(help="ru, uk or en (html and pdf).")] = None,
 ) -> None:
-    """Revenue and CLV by loyalty group, value at risk by touchpoint and segment."""
+    """Revenue and CLV by loyalty group, value at risk by touchpoint and segment; with
+    --format html or pdf the one-page leadership report (also initiatives' measured return
+    and the three things to change first)."""
+    if fmt in ("html", "pdf"):
+        from cxray.cli_initiatives import write_leadership_report
+
+        write_leadership_report(workspace, fmt, output, language, data_dir)
+        return
+    if fmt not in ("table", "json"):
+        raise CxrayError(f"--format must be table, json, html or pdf, not {fmt!r}")
+    as_json = as_json or fmt == "json"
     ws, scope, behaviour, today = _behaviour(workspace, data_dir)
     _clv, money = behaviour.clv_and_money(workspace=ws, scope=scope, as_of=today)
     data = money.as_dict()
@@ -511,6 +541,10 @@ def report_money(
 def report_text(
     workspace: WorkspaceOpt,
     language: Annotated[str | None, typer.Option(help="ru, uk, en or mixed")] = None,
+    segment: Annotated[str | None, typer.Option(help="Only customers of this segment.")] = None,
+    touchpoint: Annotated[str | None, typer.Option(help="Only answers about one touchpoint.")] = (
+        None
+    ),
     data_dir: DataDir = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -524,7 +558,7 @@ def report_text(
     slug = workspace_get(slug=workspace).slug
     text_fill_now(workspace_slug=slug)
     with analytics() as store:
-        report = text_report(store, slug, language=language)
+        report = text_report(store, slug, language=language, segment=segment, touchpoint=touchpoint)
     if as_json:
         from dataclasses import asdict
 
@@ -570,16 +604,25 @@ def report_drivers(
 
 @app.command()
 def export(
-    file: Annotated[Path, typer.Argument(help="The zip file to write (CSV per table).")],
+    file: Annotated[str, typer.Argument(help="The zip file to write (CSV per table), or: journey")],
     workspace: WorkspaceOpt,
+    name: Annotated[str | None, typer.Argument(help="With `journey`: the journey's code.")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Export a workspace's data as a zip of CSV files (UTF-8, Excel-safe)."""
+    """Export a workspace's data as a zip of CSV files (UTF-8, Excel-safe), or one journey
+    map as YAML on standard output: cxray export journey CODE --workspace NAME."""
     setup(data_dir)
+    if file == "journey" and name:
+        from cxray.cli_journeys import export_journey
+
+        export_journey(name, workspace)
+        return
+    if name:
+        raise CxrayError(f"unexpected {name!r}: write `cxray export FILE.zip --workspace NAME`")
     from cxray.web.workspaces.export import export_zip
     from cxray.web.workspaces.services import workspace_get
 
-    export_zip(workspace=workspace_get(slug=workspace), path=file)
+    export_zip(workspace=workspace_get(slug=workspace), path=Path(file))
     typer.echo(_t("written %(file)s") % {"file": file})
 
 
@@ -655,6 +698,28 @@ def survey_list(
         )
 
 
+@survey_app.command("value")
+def survey_value(
+    workspace: WorkspaceOpt, data_dir: DataDir = None, as_json: JsonOpt = False
+) -> None:
+    """Which surveys led to action: answers, cases reacted to, initiatives, idle ones flagged."""
+    setup(data_dir)
+    from cxray.web.surveys.value import survey_values
+    from cxray.web.workspaces.services import workspace_get
+
+    rows = [v.as_dict() for v in survey_values(workspace=workspace_get(slug=workspace))]
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        flag = _t("nobody acts on it") if r["idle"] else ""
+        typer.echo(
+            f"{r['id']}\t{r['name']}\t{r['answers']}\t"
+            f"{r['cases_reacted']}/{r['cases_resolved']}/{r['cases']}\t"
+            f"{len(r['initiatives'])}\t{r['last_action'] or '-'}\t{flag}"
+        )
+
+
 @survey_app.command("invite")
 def survey_invite(
     survey_id: Annotated[int, typer.Argument(help="The survey's id (see `cxray survey list`).")],
@@ -713,6 +778,37 @@ def survey_invite(
         for r in results:
             if r.status != "sent":
                 typer.echo(f"{r.email}\t{r.status}\t{r.reason_text}")
+
+
+# `cxray check` and `cxray customer` live in cli_trust.py.
+from cxray.cli_trust import register as _register_trust  # noqa: E402
+
+_register_trust(app)
+
+# `cxray journey list` (and the journey kind of import/export) lives in cli_journeys.py.
+from cxray.cli_journeys import register as _register_journeys  # noqa: E402
+
+_register_journeys(app)
+
+# Initiatives, `cxray report initiative`, `cxray report kpi` and the leadership report.
+from cxray.cli_initiatives import register as _register_initiatives  # noqa: E402
+
+_register_initiatives(app, report_app)
+
+# Churn interviews, self-tests and competitors live in their own module.
+from cxray.cli_research import register as _register_research  # noqa: E402
+
+_register_research(app, report_app)
+
+# Cases, the worker and the reaction report live in their own module.
+from cxray.cli_cases import register as _register_cases  # noqa: E402
+
+_register_cases(app, report_app)
+
+# Attachment to a person, employee surveys (EX beside CX) and internal service.
+from cxray.cli_people import register as _register_people  # noqa: E402
+
+_register_people(report_app)
 
 
 def main() -> None:

@@ -34,10 +34,14 @@ def analytics_url(base: Path) -> str:
 
 
 def secret_key(base: Path) -> str:
-    """$CXRAY_SECRET_KEY, or a key generated once and kept in the data directory."""
+    """$CXRAY_SECRET_KEY, the file $CXRAY_SECRET_KEY_FILE names (a container secret), or a
+    key generated once and kept in the data directory."""
     from_env = os.environ.get("CXRAY_SECRET_KEY")
     if from_env:
         return from_env
+    from_file = os.environ.get("CXRAY_SECRET_KEY_FILE")
+    if from_file:
+        return Path(from_file).expanduser().read_text().strip()
     key_file = base / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()

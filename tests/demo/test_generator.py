@@ -98,7 +98,9 @@ def test_scores_are_on_their_scales(frames: dict[str, pd.DataFrame]) -> None:
     staff = r[r.metric == "enps"]
     assert staff.respondent_employee_id.notna().all() and staff.customer_id.isna().all()
     assert staff.survey_id.nunique() == 8
-    assert r[r.metric != "enps"].customer_id.notna().all()
+    assert r[~r.metric.isin(["enps", "internal_nps"])].customer_id.notna().all()
+    internal = r[r.metric == "internal_nps"]  # departments rating departments (cxray.demo.internal)
+    assert internal.respondent_employee_id.notna().all() and internal.customer_id.isna().all()
 
 
 def test_customers_churn_is_consistent(

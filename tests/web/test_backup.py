@@ -58,3 +58,19 @@ def test_a_file_that_is_not_a_backup_is_refused(tmp_path, db):
     path.write_text("not a zip")
     with pytest.raises(InvalidInputError, match="not a cxray backup"):
         backup_restore(path=path)
+
+
+def test_a_backup_made_before_a_table_existed_restores(two_companies, tmp_path):
+    import zipfile
+
+    before = figures("alpha")
+    path = tmp_path / "alpha.cxray"
+    backup_create(path=path, slugs=["alpha"])
+    # The same backup without one analytics table, as an older version would have written it.
+    old = tmp_path / "old.cxray"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(old, "w") as dst:
+        for item in src.infolist():
+            if item.filename != "analytics/response_texts.parquet":
+                dst.writestr(item, src.read(item.filename))
+    assert backup_restore(path=old, replace=True) == ["alpha"]
+    assert figures("alpha") == before

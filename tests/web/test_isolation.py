@@ -59,6 +59,23 @@ def test_every_workspace_page_of_another_company_is_404(client, two_companies):
         "token_revoke": ApiToken.objects.get(workspace=b["ws"]),
         "member_remove": Membership.objects.get(workspace=b["ws"]),
     }
+    from cxray.web.initiatives.services import initiative_create
+
+    initiative_b = initiative_create(workspace=b["ws"], title="B's initiative")
+    b_objects |= {
+        n: initiative_b for n in ("initiative_detail", "initiative_edit", "initiative_items")
+    }
+    from cxray.web.cases.services import case_open
+
+    b_objects["case_detail"] = case_open(workspace=b["ws"], title="B's case")
+    from cxray.web.research.models import Assessment, ChurnInterview
+
+    b_objects["research_interview"] = ChurnInterview.objects.create(
+        workspace=b["ws"], customer_id="c1", held_on="2024-01-01"
+    )
+    b_objects["research_assessment"] = Assessment.objects.create(
+        workspace=b["ws"], questionnaire="cx_audit"
+    )
     client.force_login(a["admin"])
     names = workspace_url_names()
     assert {"home", "imports", "import_detail", "export", "settings", "survey_qr_png"} <= set(names)

@@ -100,6 +100,21 @@ TABLES: dict[str, ibis.Schema] = {
             "masked": dt.string,  # the text with phones, emails and cards masked
         }
     ),
+    # Customers' ratings of someone else for the same touchpoints: a competitor (by name) or
+    # "best_anywhere", the best experience they had anywhere (seed 001, pitfall 8). Kept out
+    # of ``responses`` so that no own score ever mixes them in; see cxray.analytics.competitors.
+    "benchmark_ratings": ibis.schema(
+        {
+            "workspace": dt.string,
+            "row_key": dt.string,
+            "customer_id": dt.string,
+            "at": dt.timestamp,
+            "touchpoint_id": dt.string,
+            "subject": dt.string,  # competitor name, "best_anywhere", or "own"
+            "metric": dt.string,  # one of METRIC_SCALES
+            "score": dt.float64,
+        }
+    ),
     # Entities mirrored from the app database so analytics can join on them.
     "units": ibis.schema(
         {
@@ -134,7 +149,13 @@ TABLES: dict[str, ibis.Schema] = {
     ),
 }
 
-FACT_TABLES = ("transactions", "interactions", "responses", "response_texts")
+FACT_TABLES = (
+    "transactions",
+    "interactions",
+    "responses",
+    "response_texts",
+    "benchmark_ratings",
+)
 ENTITY_KEYS: dict[str, str] = {
     "customers": "customer_id",
     "units": "unit_id",

@@ -127,12 +127,11 @@ def text_report(
     texts = source.table("response_texts", workspace)
     if language:
         texts = texts.filter(texts.language == language)
-    joined = texts.join(
-        responses.select(
-            "row_key", "at", "score", "scale_max", "metric", "segment", "touchpoint_id"
-        ),
-        texts.response_key == responses.row_key,
+    # The predicate must name the selected relation, not the join it was selected from.
+    picked = responses.select(
+        "row_key", "at", "score", "scale_max", "metric", "segment", "touchpoint_id"
     )
+    joined = texts.join(picked, texts.response_key == picked.row_key)
     frame = joined.select(
         "field",
         "language",

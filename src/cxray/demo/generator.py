@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from cxray.analytics.schema import TABLES
-from cxray.demo import events, names, org, patients, surveys
+from cxray.demo import events, internal, names, org, patients, surveys
 from cxray.demo.planted import (
     CHURN_AFTER_DAYS,
     DOCTOR_LEAVES_DAY,
@@ -154,7 +154,10 @@ def generate(seed: int = 7, n_patients: int = 20_000, end: dt.date | None = None
 
     resp = pd.concat(
         [surveys.customer_responses(rng, p, v, j, staff),
-         surveys.employee_responses(rng, staff, start)], ignore_index=True,
+         surveys.employee_responses(rng, staff, start),
+         # Its own stream: the other tables stay exactly as they were without it.
+         internal.internal_responses(np.random.default_rng([seed, 13]), staff, start)],
+        ignore_index=True,
     )  # fmt: skip
     resp = resp[(resp["at"] >= 0) & (resp["at"] < HISTORY_DAYS + 1)]
     resp = resp.sort_values(["at"], kind="stable").reset_index(drop=True)

@@ -26,6 +26,8 @@ SWITCHED_EMPLOYERS = ("ТОВ «Агротрейд Поділля»", "ПАТ «
 
 BAD_TOUCHPOINT = "booking_call"
 EX_CX_UNIT = "ODESA-1"
+# Raters (every branch's reception) and the rated department of the worst internal seam.
+INTERNAL_SEAM = ("-REC", "MEDLINE-CALL")
 
 PLANTED: dict[str, dict[str, Any]] = {
     "attachment_to_person": {
@@ -62,6 +64,12 @@ PLANTED: dict[str, dict[str, Any]] = {
         "bad_rule": "CES <= 3 on a 1-7 scale where 7 = very easy (CES 2.0 agreement scale)",
         "expected_hazard_ratio": 2.8,
         "control": "bad reception (CSAT <= 2) lowers scores but barely changes churn",
+    },
+    "internal_seam": {
+        "raters": "every branch reception (unit ids ending in -REC)",
+        "rated_unit_id": INTERNAL_SEAM[1],
+        "rule": "receptions rate the call centre poorly (internal NPS about -60) while "
+        "departments rate each other at about +20; ODESA-1 departments are rated lower",
     },
     "ex_cx_link": {
         "unit_id": EX_CX_UNIT,

@@ -15,6 +15,13 @@ import pytest
 CHROMIUM = os.environ.get("CXRAY_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
+@pytest.fixture(autouse=True)
+def cases_inline(settings):
+    """A detractor's case opens in the request's after-commit hook, not in the background
+    thread: the in-memory test database's table locks fail a second writer at once."""
+    settings.CXRAY_CASES_INLINE = True
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     from playwright.sync_api import sync_playwright

@@ -41,7 +41,8 @@ def test_nps_with_the_follow_up_on_a_phone_in_ukrainian(browser, live_server, su
     follow_up.fill("Менше чекати в реєстратурі")
     page.fill("#comment", "Лікар уважний")
     page.get_by_role("button", name="Надіслати").tap()
-    page.wait_for_load_state()
+    # A tap schedules the form's navigation; wait for it, not for the page already loaded.
+    page.wait_for_url("**/thanks/**")
     assert "Дякуємо" in page.inner_text("body")
     r = SurveyResponse.objects.get(survey=survey)
     assert (r.score, r.follow_up, r.comment, r.language) == (

@@ -52,6 +52,13 @@ def test_survey_list_json(tmp_path):
     assert by_name["Draft one"]["status"] == "draft" and by_name["Draft one"]["owner"] == ""
     text = run("-m", "cxray", "survey", "list", "-w", "acme", data_dir=tmp_path)
     assert "After the visit" in text and "csat" in text
+    value = json.loads(
+        run("-m", "cxray", "survey", "value", "-w", "acme", "--json", data_dir=tmp_path)
+    )
+    assert {r["name"]: (r["answers"], r["idle"]) for r in value} == {
+        "After the visit": (0, False),
+        "Draft one": (0, False),
+    }
 
 
 INVITE_SETUP = """

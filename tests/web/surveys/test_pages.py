@@ -130,6 +130,25 @@ def test_csv_export_neutralises_formulas(client, published):
     assert len(rows) == 2
 
 
+def test_xlsx_export_has_the_same_rows_and_no_formulas(client, published):
+    from openpyxl import load_workbook
+
+    a, sa = published["a"], published["sa"]
+    response_submit(survey=sa, score=3, comment='=HYPERLINK("x")', follow_up="Быстрее")
+    response_submit(survey=sa, score=9, comment="Всё хорошо")
+    client.force_login(a["admin"])
+    response = client.get(reverse("survey_responses_xlsx", args=["alpha", sa.pk]))
+    assert response.status_code == 200 and "spreadsheetml" in response["Content-Type"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert rows[0][:4] == ["answered", "score", "comment", "follow_up"]
+    assert sorted(r[1] for r in rows[1:]) == [3, 9]
+    cells = [c for r in sheet.iter_rows() for c in r]
+    assert all(c.data_type != "f" for c in cells)  # stored as text, never run as a formula
+    assert '\'=HYPERLINK("x")' in [r[2] for r in rows]
+    assert client.get(reverse("survey_responses_xlsx", args=["beta", sa.pk])).status_code == 404
+
+
 def test_qr_codes(client, published):
     a, sa = published["a"], published["sa"]
     client.force_login(a["admin"])

@@ -32,16 +32,24 @@ from cxray.web.api.schemas import (
     UnitOut,
     WorkspaceOut,
 )
+from cxray.web.audit.api import router as audit_router
+from cxray.web.cases.api import router as cases_router
 from cxray.web.dashboards import behaviour
 from cxray.web.dashboards.selectors import home_headline, score_report
 from cxray.web.imports.models import ImportKind, ImportRun
 from cxray.web.imports.selectors import import_run_get, import_run_list
 from cxray.web.imports.services import import_run
+from cxray.web.initiatives.api import router as initiatives_router
+from cxray.web.journeys.api import router as journeys_router
 from cxray.web.journeys.models import Touchpoint
 from cxray.web.journeys.services import touchpoint_upsert
+from cxray.web.people.api import router as people_router
 from cxray.web.people.models import Unit
 from cxray.web.people.selectors import employee_list, unit_list
 from cxray.web.people.services import employees_upsert, unit_create
+from cxray.web.privacy.api import router as customers_router
+from cxray.web.reports.api import kpi_router, leadership_router
+from cxray.web.research.api import router as research_router
 from cxray.web.surveys.api import router as surveys_router
 
 api = NinjaAPI(
@@ -342,10 +350,16 @@ def report_drivers(request: HttpRequest, outcome: Query[str] = "nps"):
 
 
 @router.get("/reports/text", response={200: dict, **ERRORS}, tags=["reports"])
-def report_text(request: HttpRequest, language: Query[str] = ""):
+def report_text(
+    request: HttpRequest,
+    language: Query[str] = "",
+    segment: Query[str] = "",
+    touchpoint: Query[str] = "",
+):
     """Themes in comments and in "what must change" answers: mentions, share, share negative,
-    the score of those who mention the theme against the others, monthly trend, quotes.
-    Texts not analysed yet are counted in ``pending``."""
+    the score of those who mention the theme against the others, monthly trend, quotes, and
+    the "what must change" themes per segment and per touchpoint. Texts not analysed yet are
+    counted in ``pending``."""
     from dataclasses import asdict
 
     from cxray.analytics.text_report import text_report
@@ -354,7 +368,11 @@ def report_text(request: HttpRequest, language: Query[str] = ""):
 
     with analytics() as store:
         report = text_report(
-            ScopedStore(store, request.scope), request.workspace.slug, language=language or None
+            ScopedStore(store, request.scope),
+            request.workspace.slug,
+            language=language or None,
+            segment=segment or None,
+            touchpoint=touchpoint or None,
         )
     return json.loads(json.dumps(asdict(report), default=str))
 
@@ -371,3 +389,12 @@ def report_score(request: HttpRequest, metric: str, by: Query[str] = ""):
 
 api.add_router("/", router)
 api.add_router("/surveys", surveys_router)
+api.add_router("/journeys", journeys_router)
+api.add_router("/people", people_router)
+api.add_router("/customers", customers_router)
+api.add_router("/audit", audit_router)
+api.add_router("/initiatives", initiatives_router)
+api.add_router("/leadership-report", leadership_router)
+api.add_router("/kpi", kpi_router)
+api.add_router("/research", research_router)
+api.add_router("/cases", cases_router)

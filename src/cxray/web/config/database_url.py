@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlparse
@@ -35,11 +36,26 @@ def database_config(url: str | None, default_sqlite: Path) -> dict[str, Any]:
     )
 
 
+def _sqlite_sync() -> str:
+    value = os.environ.get("CXRAY_SQLITE_SYNC", "NORMAL").strip().upper()
+    if value not in {"NORMAL", "FULL"}:
+        raise InvalidInputError(f"CXRAY_SQLITE_SYNC must be NORMAL or FULL, not {value!r}")
+    return value
+
+
 def _sqlite(path: Path) -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
-        "ATOMIC_REQUESTS": True,
-        # WAL lets the dashboards read while an import writes.
-        "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
+        # Not ATOMIC_REQUESTS: with IMMEDIATE transactions every request, reads included, would
+        # hold SQLite's one write lock for its whole duration (dashboards under load failed with
+        # "database is locked"). Services open their own transaction.atomic() for writes.
+        "ATOMIC_REQUESTS": False,
+        # WAL lets the dashboards read while an import writes; synchronous=NORMAL is the WAL
+        # setting SQLite recommends: a commit survives the process crashing, and only a power
+        # loss can take the last commits back (CXRAY_SQLITE_SYNC=FULL for that too).
+        "OPTIONS": {
+            "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous={_sqlite_sync()};",
+            "transaction_mode": "IMMEDIATE",
+        },
     }

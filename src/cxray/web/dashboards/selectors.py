@@ -33,11 +33,10 @@ class ScopedStore:
 
     def employee_rows(self, workspace: str):
         """Employees' answers as protected cells (minimum group size; see people.anonymity)."""
-        from cxray.web.people.anonymity import canonical_rows, protected_answers
+        from cxray.web.people.anonymity import protected_rows
 
         if workspace not in self._employee_rows:
-            protected = protected_answers(self.store, workspace)
-            self._employee_rows[workspace] = canonical_rows(protected, workspace)
+            self._employee_rows[workspace] = protected_rows(self.store, workspace)
         return self._employee_rows[workspace]
 
     def table(self, name: str, workspace: str) -> ibis.Table:

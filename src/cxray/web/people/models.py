@@ -85,3 +85,43 @@ class Employee(models.Model):
         return (self.workspace.slug, self.code)
 
     natural_key.dependencies = ["workspaces.workspace", "people.unit"]  # type: ignore[attr-defined]
+
+
+class PeopleSettings(models.Model):
+    """Per-workspace settings of the people analytics (employee surveys, attachment).
+
+    A workspace without a row uses the defaults; :func:`people_settings_get` never creates one.
+    """
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="people_settings"
+    )
+    min_group_size = models.PositiveSmallIntegerField(
+        _("minimum group size"),
+        default=5,
+        help_text=_(
+            "Employee survey results of a group smaller than this are never shown: the group "
+            "is pooled into its parent unit."
+        ),
+    )
+    attachment_threshold = models.FloatField(
+        _("attachment threshold"),
+        default=0.7,
+        help_text=_("A customer is attached to an employee who has at least this share of "
+                    "their interactions at one touchpoint."),
+    )  # fmt: skip
+    attachment_min_interactions = models.PositiveSmallIntegerField(
+        _("minimum interactions for attachment"), default=2
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_group_size__gte=2), name="people_min_group_at_least_2"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(attachment_threshold__gt=0)
+                & models.Q(attachment_threshold__lte=1),
+                name="people_attachment_threshold_share",
+            ),
+        ]

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from cxray.analytics.schema import columns
 from cxray.errors import InvalidInputError
-from cxray.web.people.models import UNIT_KIND_DEPTH, Employee, Unit, UnitKind
+from cxray.web.people.models import UNIT_KIND_DEPTH, Employee, PeopleSettings, Unit, UnitKind
 from cxray.web.workspaces.models import Workspace
 
 
@@ -155,3 +155,31 @@ def entities_sync(*, workspace: Workspace) -> None:
     with analytics() as store, store.transaction():
         for name, table in tables.items():
             store.replace_workspace(name, workspace.slug, table)
+
+
+@transaction.atomic
+def people_settings_update(
+    *,
+    workspace: Workspace,
+    min_group_size: int,
+    attachment_threshold: float | None = None,
+    attachment_min_interactions: int | None = None,
+) -> PeopleSettings:
+    """Store the workspace's people settings; a minimum group below 2 would show single
+    answers, so it is refused."""
+    if min_group_size < 2:
+        raise InvalidInputError(
+            f"the minimum group size must be at least 2 (you gave {min_group_size}); 5 is usual"
+        )
+    if attachment_threshold is not None and not 0 < attachment_threshold <= 1:
+        raise InvalidInputError(
+            f"the attachment threshold is a share from 0 to 1 (you gave {attachment_threshold})"
+        )
+    s, _ = PeopleSettings.objects.get_or_create(workspace=workspace)
+    s.min_group_size = min_group_size
+    if attachment_threshold is not None:
+        s.attachment_threshold = attachment_threshold
+    if attachment_min_interactions is not None:
+        s.attachment_min_interactions = max(1, attachment_min_interactions)
+    s.save()
+    return s

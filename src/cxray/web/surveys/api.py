@@ -79,6 +79,15 @@ def surveys(request: HttpRequest):
     return [survey_out(request, s) for s in survey_list(workspace=request.workspace)]
 
 
+@router.get("/value", response={200: list[dict], **ERRORS})
+def survey_value(request: HttpRequest):
+    """Each survey's answers, response rate by month, cases reacted to and resolved, linked
+    initiatives, last action, and ``idle`` when nobody acted on it for 90 days."""
+    from cxray.web.surveys.value import survey_values
+
+    return [v.as_dict() for v in survey_values(workspace=request.workspace)]
+
+
 @router.post("/{token}/responses", response={200: ResponseOut, 201: ResponseOut, **ERRORS})
 def response_add(request: HttpRequest, token: str, body: ResponseIn):
     """Submit one response. Send an ``idempotency_key`` (or the ``Idempotency-Key`` header):

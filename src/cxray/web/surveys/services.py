@@ -339,6 +339,7 @@ def response_submit(
         return existing, False
     workspace_id = survey.workspace_id
     transaction.on_commit(lambda: responses_sync_soon(workspace_id=workspace_id), robust=True)
+    transaction.on_commit(lambda: _case_hook(response.pk), robust=True)
     return response, True
 
 
@@ -383,7 +384,16 @@ def _submit_invited(
             Invitation.objects.filter(pk=inv.pk).update(status=InvitationStatus.ANSWERED)
     workspace_id = survey.workspace_id
     transaction.on_commit(lambda: responses_sync_soon(workspace_id=workspace_id), robust=True)
+    transaction.on_commit(lambda: _case_hook(response.pk), robust=True)
     return response, created
+
+
+def _case_hook(response_id: int) -> None:
+    """A low score or a negative comment opens a case (cxray.web.cases), in a background
+    thread; never raises, never waits."""
+    from cxray.web.cases.intake import case_intake_soon
+
+    case_intake_soon(response_id)
 
 
 # --- the analytics store -------------------------------------------------------------------

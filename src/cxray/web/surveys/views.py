@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 import segno
 from django.contrib import messages
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cxray.analytics.anonymity import EMPLOYEE_METRICS
 from cxray.errors import InvalidInputError
 from cxray.web.accounts.scope import can_export, can_import
 from cxray.web.surveys.forms import ContactPolicyForm, InviteForm, SurveyForm
@@ -50,6 +52,19 @@ RESPONSES_SHOWN = 200
 
 def public_link(request: HttpRequest, token: str) -> str:
     return request.build_absolute_uri(reverse("survey_respond", args=[token]))
+
+
+@workspace_view()
+def survey_value(request: HttpRequest) -> HttpResponse:
+    """Is each survey worth asking: answers, response rate, and whether anyone acted."""
+    from cxray.web.surveys.value import IDLE_DAYS, survey_values
+
+    values = survey_values(workspace=request.workspace)
+    return render(
+        request,
+        "surveys/value.html",
+        {"values": values, "idle_days": IDLE_DAYS, "idle": sum(v.idle for v in values)},
+    )
 
 
 @workspace_view()
@@ -156,6 +171,8 @@ def survey_close_view(request: HttpRequest, pk: int) -> HttpResponse:
 @workspace_view()
 def survey_responses(request: HttpRequest, pk: int) -> HttpResponse:
     survey = survey_get(workspace=request.workspace, pk=pk)
+    if survey.type in EMPLOYEE_METRICS:  # anonymous: only as groups, on the people pages
+        return _employee_survey_redirect(request)
     filters = ResponseFilters.from_query(request.GET)
     qs = response_list(survey=survey, scope=request.scope, filters=filters)
     return render(
@@ -173,6 +190,15 @@ def survey_responses(request: HttpRequest, pk: int) -> HttpResponse:
             "may_export": can_export(request.membership),
         },
     )
+
+
+def _employee_survey_redirect(request: HttpRequest) -> HttpResponse:
+    messages.info(
+        request,
+        _("Employee survey answers are anonymous: they are shown only for groups of at least "
+          "the minimum size, on the People pages."),
+    )  # fmt: skip
+    return redirect("people_employees", request.workspace.slug)
 
 
 CSV_COLUMNS = (
@@ -193,31 +219,58 @@ CSV_COLUMNS = (
 def survey_responses_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The filtered responses as CSV (UTF-8 with BOM for Excel; formulas neutralised)."""
     survey = survey_get(workspace=request.workspace, pk=pk)
-    qs = response_list(
-        survey=survey, scope=request.scope, filters=ResponseFilters.from_query(request.GET)
-    )
+    if survey.type in EMPLOYEE_METRICS:
+        return _employee_survey_redirect(request)
     text = io.StringIO()
     writer = csv.writer(text)
-    writer.writerow(
-        [
-            "answered",
-            "score",
-            "comment",
-            "follow_up",
-            "language",
-            "channel",
-            "touchpoint",
-            "unit",
-            "employee",
-            "customer",
-        ]
-    )
-    for row in qs.values_list(*CSV_COLUMNS).iterator():
-        at = timezone.localtime(row[0]).strftime("%Y-%m-%d %H:%M:%S")
-        writer.writerow([at, *(neutralise(v) for v in row[1:])])
+    writer.writerows(_export_rows(request, survey))
     response = HttpResponse("\ufeff" + text.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-responses.csv"'
     return response
+
+
+@workspace_view(allow=can_export)
+def survey_responses_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The filtered responses as an Excel workbook (formulas neutralised, as in the CSV)."""
+    from openpyxl import Workbook
+
+    survey = survey_get(workspace=request.workspace, pk=pk)
+    if survey.type in EMPLOYEE_METRICS:
+        return _employee_survey_redirect(request)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Responses")[:31])
+    for row in _export_rows(request, survey):
+        sheet.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    response = HttpResponse(
+        data.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-responses.xlsx"'
+    return response
+
+
+def _export_rows(request: HttpRequest, survey) -> Iterator[list]:
+    """The header, then one row per filtered response (what the user may see)."""
+    qs = response_list(
+        survey=survey, scope=request.scope, filters=ResponseFilters.from_query(request.GET)
+    )
+    yield [
+        "answered",
+        "score",
+        "comment",
+        "follow_up",
+        "language",
+        "channel",
+        "touchpoint",
+        "unit",
+        "employee",
+        "customer",
+    ]
+    for row in qs.values_list(*CSV_COLUMNS).iterator():
+        at = timezone.localtime(row[0]).strftime("%Y-%m-%d %H:%M:%S")
+        yield [at, *(neutralise(v) for v in row[1:])]
 
 
 def _qr(request: HttpRequest, pk: int) -> segno.QRCode:

@@ -23,6 +23,8 @@ from cxray.errors import InvalidInputError
 from cxray.web.accounts.models import ApiToken, Membership
 from cxray.web.analytics_store import analytics
 from cxray.web.imports.models import ImportRun
+from cxray.web.initiatives.backup import initiatives_dump, initiatives_load
+from cxray.web.journeys.backup import journeys_dump, journeys_load
 from cxray.web.journeys.models import Touchpoint
 from cxray.web.people.models import UNIT_KIND_DEPTH, Employee, Unit
 from cxray.web.workspaces.models import Workspace
@@ -66,6 +68,8 @@ def backup_create(*, path: Path, slugs: list[str] | None = None) -> list[str]:
         zf.writestr("manifest.json", json.dumps(manifest, indent=2))
         zf.writestr("app.json", app_json)
         zf.writestr("imports.json", runs)
+        zf.writestr("journeys.json", journeys_dump(workspaces))
+        zf.writestr("initiatives.json", initiatives_dump(workspaces))
         for name in TABLES:
             t = store.con.table(name)
             arrow = t.filter(t.workspace.isin(manifest["workspaces"])).to_pyarrow()
@@ -93,8 +97,11 @@ def backup_restore(*, path: Path, replace: bool = False) -> list[str]:
                 f"workspace(s) {', '.join(clash)} already exist; restore with --replace to "
                 "overwrite them, or restore into another data directory"
             )
-        tables = {
-            name: pq.read_table(io.BytesIO(zf.read(f"analytics/{name}.parquet"))) for name in TABLES
+        stored = set(zf.namelist())
+        tables = {  # a table newer than the backup is simply empty in it
+            name: pq.read_table(io.BytesIO(zf.read(f"analytics/{name}.parquet")))
+            for name in TABLES
+            if f"analytics/{name}.parquet" in stored
         }
         existing_users = set(get_user_model().objects.values_list("username", flat=True))
         with transaction.atomic():
@@ -108,6 +115,10 @@ def backup_restore(*, path: Path, replace: bool = False) -> list[str]:
             for obj in serializers.deserialize("json", zf.read("imports.json")):
                 obj.object.pk = None
                 obj.save()
+            if "journeys.json" in zf.namelist():  # backups from before journey maps lack it
+                journeys_load(zf.read("journeys.json").decode("utf-8"))
+            if "initiatives.json" in zf.namelist():  # backups from before initiatives lack it
+                initiatives_load(zf.read("initiatives.json").decode("utf-8"))
             ApiToken.objects.filter(workspace__slug__in=slugs).delete()
             with analytics() as store, store.transaction():
                 for slug in slugs:

@@ -52,6 +52,10 @@ def demo_install(*, company: DemoCompany, slug: str = DEMO_SLUG) -> list[DemoLog
         )
         _install_org(workspace, company)
         logins = _install_users(workspace)
+        # The patient journey as is and to be, with its communication map (journey maps).
+        from cxray.web.journeys.demo import journeys_demo_install
+
+        journeys_demo_install(workspace=workspace)
     with analytics() as store, store.transaction():
         store.delete_workspace(slug)
         for attr, table_name in FACTS.items():
@@ -61,6 +65,18 @@ def demo_install(*, company: DemoCompany, slug: str = DEMO_SLUG) -> list[DemoLog
                 table.append_column("workspace", pa.array([slug] * table.num_rows, pa.string())),
             )
     entities_sync(workspace=workspace)
+    # Churn interviews, self-assessments and competitor ratings (the research pages).
+    from cxray.web.research.demo import research_demo_install
+
+    research_demo_install(workspace=workspace, company=company)
+    # Cases for the recent low scores: handled in time, late and open (the cases pages).
+    from cxray.web.cases.demo import cases_demo_install
+
+    cases_demo_install(workspace=workspace, responses=company.responses)
+    # Initiatives with an action plan and a measured effect (initiatives, leadership report).
+    from cxray.web.initiatives.demo import initiatives_demo_install
+
+    initiatives_demo_install(workspace=workspace, end=company.end)
     return logins
 
 

@@ -26,7 +26,7 @@ def export_zip_bytes(*, workspace: Workspace) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf, analytics() as store:
         for name in TABLES:
-            table = store.to_arrow(name, workspace.slug).drop_columns(["workspace"])
+            table = _export_table(store, name, workspace.slug).drop_columns(["workspace"])
             text = io.StringIO()
             writer = csv.writer(text)
             writer.writerow(table.column_names)
@@ -35,6 +35,16 @@ def export_zip_bytes(*, workspace: Workspace) -> bytes:
             # UTF-8 with BOM: Excel then shows Cyrillic correctly.
             zf.writestr(f"{name}.csv", "\ufeff" + text.getvalue())
     return buffer.getvalue()
+
+
+def _export_table(store, name: str, slug: str):
+    """The table as stored, except employees' answers: only as protected cells (anonymity)."""
+    if name != "responses":
+        return store.to_arrow(name, slug)
+    from cxray.web.accounts.scope import Scope
+    from cxray.web.dashboards.selectors import ScopedStore
+
+    return ScopedStore(store, Scope()).table(name, slug).to_pyarrow()
 
 
 def export_zip(*, workspace: Workspace, path: Path) -> Path:

@@ -1,0 +1,129 @@
+"""``cxray worker`` (escalations, digests, alerts and webhooks), ``cxray case list`` and
+``cxray report reaction``. Thin, like :mod:`cxray.cli`."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cxray.cli import DataDir, JsonOpt, WorkspaceOpt, _print_json, _t, setup
+
+case_app = typer.Typer(help="Cases: who must react to an unhappy customer.", no_args_is_help=True)
+
+
+def register(app: typer.Typer, report_app: typer.Typer) -> None:
+    app.command("worker")(worker)
+    app.add_typer(case_app, name="case")
+    report_app.command("reaction")(report_reaction)
+
+
+def worker(
+    data_dir: DataDir = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Run every job once and exit (cron).")
+    ] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between rounds.")] = 30.0,
+) -> None:
+    """Run the scheduled jobs: open missed cases, escalate missed deadlines, queue the daily
+    digest, send alerts and webhooks with retries. Each job keeps a bookmark, so a restart
+    goes on where it stopped and never sends twice."""
+    setup(data_dir)
+    from cxray.web.notifications.scheduler import run_forever, run_once
+
+    if once:
+        _print_json(run_once())
+        return
+    typer.echo(_t("Worker running; press Ctrl+C to stop."))
+    run_forever(interval_s=interval)
+
+
+def _workspace(slug: str, data_dir: Path | None):
+    setup(data_dir)
+    from cxray.web.workspaces.services import workspace_get
+
+    return workspace_get(slug=slug)
+
+
+@case_app.command("list")
+def case_list(
+    workspace: WorkspaceOpt,
+    status: Annotated[
+        str, typer.Option(help="open, new, in_progress, waiting, resolved, closed or all.")
+    ] = "open",
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only past the deadline.")] = False,
+    data_dir: DataDir = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The workspace's cases: status, owner, deadline, reaction."""
+    ws = _workspace(workspace, data_dir)
+    from cxray.web.accounts.scope import Scope
+    from cxray.web.cases.selectors import case_list as select
+
+    qs = select(
+        workspace=ws, scope=Scope(), status="" if status == "all" else status, overdue=overdue
+    )
+    rows = [
+        {
+            "id": c.pk,
+            "title": c.title,
+            "status": c.status,
+            "owner_unit": c.owner_unit.code if c.owner_unit else None,
+            "owner": c.owner_user.get_username() if c.owner_user else None,
+            "opened_at": c.opened_at.isoformat(),
+            "due_at": c.due_at.isoformat(),
+            "first_reaction_at": c.first_reaction_at.isoformat() if c.first_reaction_at else None,
+        }
+        for c in qs[:1000]
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"#{r['id']:<6} {r['status']:<12} {r['due_at'][:16]}  {r['title']}")
+
+
+def _h(x: float) -> str:
+    return "—" if x is None or math.isnan(x) else f"{x:.1f} h"
+
+
+def report_reaction(
+    workspace: WorkspaceOpt, data_dir: DataDir = None, as_json: JsonOpt = False
+) -> None:
+    """Time to first reaction and to closure, share within the deadline, and retention and
+    next score of customers whose case was handled against comparable ones whose was not."""
+    ws = _workspace(workspace, data_dir)
+    from django.utils import timezone
+
+    from cxray.web.accounts.scope import Scope
+    from cxray.web.cases.selectors import reaction_report
+
+    times, outcome = reaction_report(workspace=ws, scope=Scope(), user_id=None, now=timezone.now())
+    data = {"times": times.as_dict(), "outcome": outcome.as_dict() if outcome else None}
+    if as_json:
+        _print_json(data)
+        return
+    f, c, w = times.first_reaction, times.closure, times.within_deadline
+    typer.echo(
+        f"{_t('Cases')}: {times.n_cases}, {_t('Open')}: {times.n_open}, "
+        f"{_t('Past the deadline, no reaction')}: {times.n_overdue}"
+    )
+    typer.echo(f"{_t('Time to first reaction')}: {_h(f.median_h)} (p90 {_h(f.p90_h)}), n={f.n}")
+    typer.echo(f"{_t('Time to closure')}: {_h(c.median_h)} (p90 {_h(c.p90_h)}), n={c.n}")
+    if w.n:
+        typer.echo(
+            f"{_t('Reacted within the deadline')}: {w.value:.0f}% "
+            f"[{w.low:.0f}, {w.high:.0f}], n={w.n}"
+        )
+    if outcome is not None:
+        for name, cmp in (("retention", outcome.retention), ("next score", outcome.next_score)):
+            if cmp.n_handled == 0:
+                typer.echo(f"{name}: —")
+                continue
+            typer.echo(
+                f"{name}: handled {cmp.handled:.1f} vs not {cmp.not_handled:.1f}, "
+                f"difference {cmp.difference:+.1f} [{cmp.low:+.1f}, {cmp.high:+.1f}], "
+                f"n={cmp.n_handled}/{cmp.n_not_handled}{'' if cmp.reliable else ' (few cases)'}"
+            )

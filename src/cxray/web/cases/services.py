@@ -1,0 +1,543 @@
+"""Writes for cases: open (by hand or from feedback), react, note, log a contact, resolve, escalate.
+
+Every write is one transaction, and the notifications it causes are written into the outbox in
+that same transaction (cxray.web.notifications): the worker sends them, never the request.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from cxray.analytics.anonymity import EMPLOYEE_METRICS
+from cxray.analytics.reaction import is_low_score
+from cxray.errors import InvalidInputError
+from cxray.web.cases.models import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseFeedback,
+    CaseReason,
+    CaseSettings,
+    CaseStatus,
+    ContactChannel,
+    EventKind,
+    RoutingRule,
+)
+from cxray.web.cases.routing import CaseFacts, owner_for, unit_manager
+from cxray.web.cases.selectors import case_settings_get
+from cxray.web.people.models import Employee, Unit
+from cxray.web.surveys.models import SurveyResponse
+from cxray.web.workspaces.models import Workspace
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 5000
+TITLE_CHARS = 120
+
+
+# --- settings and routing rules ------------------------------------------------------------
+def case_settings_update(*, workspace: Workspace, **fields: Any) -> CaseSettings:
+    allowed = {"reaction_hours", "open_on_low_score", "open_on_negative_comment", "escalate"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise InvalidInputError(f"unknown case settings: {', '.join(sorted(unknown))}")
+    hours = fields.get("reaction_hours")
+    if hours is not None and not 1 <= int(hours) <= 24 * 60:
+        raise InvalidInputError("the reaction deadline must be from 1 hour to 60 days (1440 h)")
+    obj, _ = CaseSettings.objects.get_or_create(workspace=workspace)
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.save()
+    return obj
+
+
+def routing_rule_create(*, workspace: Workspace, **fields: Any) -> RoutingRule:
+    """A rule: conditions (touchpoint_code, unit, segment, theme, min_value_at_risk) → owner."""
+    allowed = {
+        "position",
+        "touchpoint_code",
+        "unit",
+        "segment",
+        "theme",
+        "min_value_at_risk",
+        "owner_unit",
+        "owner_user",
+        "active",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise InvalidInputError(f"unknown routing rule fields: {', '.join(sorted(unknown))}")
+    if fields.get("owner_unit") is None and fields.get("owner_user") is None:
+        raise InvalidInputError("a routing rule needs an owner unit or an owner user")
+    for key in ("unit", "owner_unit"):
+        unit = fields.get(key)
+        if unit is not None and unit.workspace_id != workspace.pk:
+            raise InvalidInputError(f"unit {unit.code!r} belongs to another workspace")
+    user = fields.get("owner_user")
+    if user is not None and not user.memberships.filter(workspace=workspace).exists():
+        raise InvalidInputError(f"user {user} is not a member of workspace {workspace.slug!r}")
+    if "position" not in fields:
+        last = RoutingRule.objects.filter(workspace=workspace).order_by("-position").first()
+        fields["position"] = (last.position + 1) if last else 1
+    return RoutingRule.objects.create(workspace=workspace, **fields)
+
+
+def routing_rule_delete(*, workspace: Workspace, pk: int) -> None:
+    deleted, _ = RoutingRule.objects.filter(workspace=workspace, pk=pk).delete()
+    if not deleted:
+        raise InvalidInputError(f"no routing rule {pk} in this workspace")
+
+
+# --- opening -------------------------------------------------------------------------------
+def _deadline(workspace: Workspace, now: datetime) -> datetime:
+    return now + timedelta(hours=case_settings_get(workspace=workspace).reaction_hours)
+
+
+def case_open(
+    *,
+    workspace: Workspace,
+    title: str,
+    reason: str = CaseReason.MANUAL,
+    response: SurveyResponse | None = None,
+    customer_id: str = "",
+    touchpoint_code: str = "",
+    unit_code: str = "",
+    employee_code: str = "",
+    segment: str = "",
+    theme: str = "",
+    metric: str = "",
+    score: int | None = None,
+    value_at_risk: Decimal | None = None,
+    owner_unit: Unit | None = None,
+    owner_user: AbstractBaseUser | None = None,
+    created_by: AbstractBaseUser | None = None,
+    text: str = "",
+    now: datetime | None = None,
+) -> Case:
+    """Open a case, routed to its owner unless one is given, with the reaction deadline."""
+    now = now or timezone.now()
+    title = (title or "").strip()[:300]
+    if not title:
+        raise InvalidInputError("a case needs a title (what happened, in a few words)")
+    if reason not in CaseReason.values:
+        raise InvalidInputError(f"reason {reason!r} is not one of {', '.join(CaseReason.values)}")
+    for obj in (owner_unit,):
+        if obj is not None and obj.workspace_id != workspace.pk:
+            raise InvalidInputError(f"{obj} belongs to another workspace")
+    if owner_user is not None and not owner_user.memberships.filter(workspace=workspace).exists():
+        raise InvalidInputError(
+            f"user {owner_user} is not a member of workspace {workspace.slug!r}"
+        )
+    if owner_unit is None and owner_user is None:
+        routed = owner_for(
+            workspace,
+            CaseFacts(
+                touchpoint_code=touchpoint_code,
+                unit_code=unit_code,
+                segment=segment,
+                theme=theme,
+                value_at_risk=value_at_risk,
+            ),
+        )
+        owner_unit, owner_user = routed.unit, routed.user
+    elif owner_user is None:
+        owner_user = unit_manager(owner_unit)
+    employee = (
+        Employee.objects.filter(workspace=workspace, code=employee_code).first()
+        if employee_code
+        else None
+    )
+    due = _deadline(workspace, now)
+    with transaction.atomic():
+        case = Case.objects.create(
+            workspace=workspace,
+            title=title,
+            reason=reason,
+            response=response,
+            customer_id=customer_id[:128],
+            segment=segment[:128],
+            touchpoint_code=touchpoint_code,
+            unit_code=unit_code,
+            employee_code=employee_code,
+            employee=employee,
+            theme=theme[:128],
+            metric=metric,
+            score=score,
+            value_at_risk=value_at_risk,
+            owner_unit=owner_unit,
+            owner_user=owner_user,
+            opened_at=now,
+            due_at=due,
+            first_due_at=due,
+            created_by=created_by,
+        )
+        if response is not None:
+            CaseFeedback.objects.create(case=case, response=response)
+        CaseEvent.objects.create(case=case, kind=EventKind.OPENED, text=text[:MAX_TEXT], at=now)
+        from cxray.web.notifications.services import notify_case_opened
+
+        notify_case_opened(case)
+    return case
+
+
+def _feedback_facts(response: SurveyResponse) -> tuple[bool, bool, str]:
+    """(low score, negative comment, first theme) of one response."""
+    metric = response.survey.type
+    low = is_low_score(metric, response.score)
+    text = "\n".join(t for t in (response.comment, response.follow_up) if t)
+    negative, theme = False, ""
+    if text:
+        from cxray.text import analyze
+
+        result = analyze([text])[0]
+        negative = result.sentiment.label == "negative"
+        theme = result.themes[0].theme if result.themes else ""
+    return low, negative, theme
+
+
+def _title_for(response: SurveyResponse, low: bool) -> str:
+    text = (response.comment or response.follow_up or "").strip().replace("\n", " ")
+    lead = f"{response.survey.type.upper()} {response.score}" if low else ""
+    body = text[:TITLE_CHARS] + ("…" if len(text) > TITLE_CHARS else "")
+    return " · ".join(p for p in (lead, body) if p) or lead or response.survey.name
+
+
+VALUE_DAYS = 365  # value at risk of one customer: their revenue over the last year
+
+
+def customer_facts(
+    workspace: Workspace, customer_id: str, now: datetime
+) -> tuple[str, Decimal | None]:
+    """(segment, revenue over the last VALUE_DAYS) of one customer, from the analytics store.
+
+    Read only when a routing rule needs it: it waits for the store's lock, which the intake
+    should not do for nothing. A busy or failing store gives blanks (the case still opens).
+    """
+    from cxray.web.analytics_store import analytics
+
+    try:
+        with analytics() as store:
+            c = store.table("customers", workspace.slug)
+            rows = (
+                c.filter(c.customer_id == customer_id)
+                .select("segment")
+                .limit(1)
+                .to_pyarrow()
+                .to_pylist()
+            )
+            t = store.table("transactions", workspace.slug)
+            since = timezone.localtime(now).replace(tzinfo=None) - timedelta(days=VALUE_DAYS)
+            total = (
+                t.filter((t.customer_id == customer_id) & (t.at >= since)).amount.sum().execute()
+            )
+    except Exception:
+        log.warning("customer facts for routing unavailable for %s", customer_id, exc_info=True)
+        return "", None
+    segment = (rows[0]["segment"] or "") if rows else ""
+    value = None if total is None or total != total else Decimal(str(round(float(total), 2)))
+    return segment, value
+
+
+def _needs_customer_facts(workspace: Workspace) -> bool:
+    return (
+        RoutingRule.objects.filter(workspace=workspace, active=True)
+        .exclude(segment="", min_value_at_risk__isnull=True)
+        .exists()
+    )
+
+
+def case_open_for_response(*, response: SurveyResponse, now: datetime | None = None) -> Case | None:
+    """Open (or join) a case if the response is a low score or a negative comment.
+
+    A second piece of feedback from the same customer about the same touchpoint or theme
+    joins their open case instead of opening another one. Runs once per response: a
+    response already linked to a case returns that case. Employees' answers (eNPS, internal
+    NPS) never open a case: they are anonymous and seen only as groups.
+    """
+    if response.survey.type in EMPLOYEE_METRICS:
+        return None
+    linked = CaseFeedback.objects.filter(response=response).select_related("case").first()
+    if linked is not None:
+        return linked.case
+    ws = response.workspace
+    settings = case_settings_get(workspace=ws)
+    low, negative, theme = _feedback_facts(response)
+    low = low and settings.open_on_low_score
+    negative = negative and settings.open_on_negative_comment
+    if not (low or negative):
+        return None
+    now = now or timezone.now()
+    segment, value = "", None
+    if response.customer_id and _needs_customer_facts(ws):
+        segment, value = customer_facts(ws, response.customer_id, now)
+    with transaction.atomic():
+        twin = _open_twin(ws, response.customer_id, response.touchpoint_code, theme)
+        if twin is not None:
+            CaseFeedback.objects.create(case=twin, response=response)
+            CaseEvent.objects.create(
+                case=twin,
+                kind=EventKind.JOINED,
+                text=(response.comment or response.follow_up or f"{response.score}")[:MAX_TEXT],
+                at=now,
+            )
+            return twin
+        return case_open(
+            workspace=ws,
+            title=_title_for(response, low),
+            reason=CaseReason.LOW_SCORE if low else CaseReason.NEGATIVE_COMMENT,
+            response=response,
+            customer_id=response.customer_id,
+            touchpoint_code=response.touchpoint_code,
+            unit_code=response.unit_code,
+            employee_code=response.employee_code,
+            segment=segment,
+            value_at_risk=value,
+            theme=theme,
+            metric=response.survey.type,
+            score=response.score,
+            text="\n\n".join(t for t in (response.comment, response.follow_up) if t),
+            now=now,
+        )
+
+
+def _open_twin(ws: Workspace, customer_id: str, touchpoint_code: str, theme: str) -> Case | None:
+    if not customer_id or not (touchpoint_code or theme):
+        return None
+    same = Case.objects.filter(workspace=ws, customer_id=customer_id, status__in=OPEN_STATUSES)
+    if touchpoint_code:
+        twin = same.filter(touchpoint_code=touchpoint_code).order_by("opened_at").first()
+        if twin is not None:
+            return twin
+    if theme:
+        return same.filter(theme=theme).order_by("opened_at").first()
+    return None
+
+
+def case_intake_response(response_id: int) -> bool:
+    """Open (or join) the case of one stored answer; never raises, so it cannot break an
+    answer. False when it failed (logged); the caller may retry, and the worker's
+    ``cases_intake`` job picks the answer up anyway."""
+    try:
+        response = SurveyResponse.objects.select_related("survey", "workspace").get(pk=response_id)
+        case_open_for_response(response=response)
+    except Exception:
+        log.exception("opening a case for survey response %s failed", response_id)
+        return False
+    return True
+
+
+# --- reacting ------------------------------------------------------------------------------
+def _react(case: Case, by: AbstractBaseUser | None, now: datetime) -> None:
+    """A person's first action on a case is its reaction; a new case moves to in progress."""
+    changed = []
+    if case.first_reaction_at is None:
+        case.first_reaction_at = now
+        changed.append("first_reaction_at")
+    if case.status == CaseStatus.NEW:
+        case.status = CaseStatus.IN_PROGRESS
+        changed.append("status")
+    if changed:
+        case.save(update_fields=changed)
+
+
+def _text(text: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInputError(f"the {what} is empty; write what was done or said")
+    if len(text) > MAX_TEXT:
+        raise InvalidInputError(f"the {what} is longer than {MAX_TEXT} characters; shorten it")
+    return text
+
+
+def case_note(
+    *, case: Case, by: AbstractBaseUser | None, text: str, now: datetime | None = None
+) -> CaseEvent:
+    now = now or timezone.now()
+    text = _text(text, "note")
+    with transaction.atomic():
+        _react(case, by, now)
+        return CaseEvent.objects.create(case=case, kind=EventKind.NOTE, text=text, by=by, at=now)
+
+
+def case_contact(
+    *,
+    case: Case,
+    by: AbstractBaseUser | None,
+    channel: str,
+    text: str,
+    now: datetime | None = None,
+) -> CaseEvent:
+    """Log a contact with the customer (a call, a message, a meeting) and what was said."""
+    if channel not in ContactChannel.values:
+        raise InvalidInputError(
+            f"contact channel {channel!r} is not one of {', '.join(ContactChannel.values)}"
+        )
+    now = now or timezone.now()
+    text = _text(text, "contact summary")
+    with transaction.atomic():
+        _react(case, by, now)
+        return CaseEvent.objects.create(
+            case=case, kind=EventKind.CONTACT, channel=channel, text=text, by=by, at=now
+        )
+
+
+def case_set_status(
+    *, case: Case, by: AbstractBaseUser | None, status: str, now: datetime | None = None
+) -> Case:
+    if status not in CaseStatus.values:
+        raise InvalidInputError(f"status {status!r} is not one of {', '.join(CaseStatus.values)}")
+    if status in DONE_STATUSES:
+        raise InvalidInputError("to resolve or close a case, give its resolution (case_resolve)")
+    now = now or timezone.now()
+    with transaction.atomic():
+        _react(case, by, now)
+        if case.status != status:
+            old = case.status
+            case.status = status
+            case.resolved_at = case.closed_at = None
+            case.save(update_fields=["status", "resolved_at", "closed_at"])
+            CaseEvent.objects.create(
+                case=case, kind=EventKind.STATUS, text=f"{old} → {status}", by=by, at=now
+            )
+    return case
+
+
+def case_resolve(
+    *,
+    case: Case,
+    by: AbstractBaseUser | None,
+    resolution: str,
+    close: bool = False,
+    now: datetime | None = None,
+) -> Case:
+    """Record what was done; ``close`` also closes the case (nothing more to follow up)."""
+    now = now or timezone.now()
+    resolution = _text(resolution, "resolution")
+    with transaction.atomic():
+        _react(case, by, now)
+        case.resolution = resolution
+        case.status = CaseStatus.CLOSED if close else CaseStatus.RESOLVED
+        case.resolved_at = case.resolved_at or now
+        if close:
+            case.closed_at = now
+        case.save(update_fields=["resolution", "status", "resolved_at", "closed_at"])
+        CaseEvent.objects.create(case=case, kind=EventKind.RESOLVED, text=resolution, by=by, at=now)
+    return case
+
+
+def case_assign(
+    *,
+    case: Case,
+    by: AbstractBaseUser | None,
+    owner_unit: Unit | None = None,
+    owner_user: AbstractBaseUser | None = None,
+    now: datetime | None = None,
+) -> Case:
+    ws = case.workspace
+    if owner_unit is not None and owner_unit.workspace_id != ws.pk:
+        raise InvalidInputError(f"unit {owner_unit.code!r} belongs to another workspace")
+    if owner_user is not None and not owner_user.memberships.filter(workspace=ws).exists():
+        raise InvalidInputError(f"user {owner_user} is not a member of workspace {ws.slug!r}")
+    now = now or timezone.now()
+    with transaction.atomic():
+        case.owner_unit = owner_unit or case.owner_unit
+        case.owner_user = owner_user or unit_manager(owner_unit) or case.owner_user
+        case.save(update_fields=["owner_unit", "owner_user"])
+        who = ", ".join(str(x) for x in (case.owner_unit, case.owner_user) if x)
+        CaseEvent.objects.create(case=case, kind=EventKind.ASSIGNED, text=who, by=by, at=now)
+        from cxray.web.notifications.services import notify_case_assigned
+
+        notify_case_assigned(case)
+    return case
+
+
+# --- escalation (the worker's job) ---------------------------------------------------------
+def cases_escalate_overdue(*, now: datetime | None = None) -> list[Case]:
+    """Move every case past its deadline without a reaction one unit up, with a new deadline.
+
+    Safe to run any number of times: an escalated case gets a new deadline, so it is not
+    escalated again until that one is missed too, and its notification has a unique key.
+    """
+    now = now or timezone.now()
+    escalated = []
+    due = Case.objects.filter(
+        status__in=OPEN_STATUSES, first_reaction_at__isnull=True, due_at__lt=now
+    ).select_related("workspace", "owner_unit__parent")
+    for case in due:
+        settings = case_settings_get(workspace=case.workspace)
+        if not settings.escalate:
+            continue
+        with transaction.atomic():
+            # Re-read under the lock: another worker may have escalated it meanwhile.
+            fresh = (
+                Case.objects.select_for_update()
+                .filter(pk=case.pk, first_reaction_at__isnull=True, due_at__lt=now)
+                .first()
+            )
+            if fresh is None:
+                continue
+            parent = case.owner_unit.parent if case.owner_unit else None
+            before = ", ".join(str(x) for x in (case.owner_unit, case.owner_user) if x) or "—"
+            if parent is not None:
+                fresh.owner_unit = parent
+                fresh.owner_user = unit_manager(parent)
+            else:
+                # The top of the hierarchy: the workspace's CX managers and admins get it.
+                fresh.owner_user = None
+            fresh.escalation_level += 1
+            fresh.escalated_at = now
+            fresh.due_at = now + timedelta(hours=settings.reaction_hours)
+            fresh.save(
+                update_fields=[
+                    "owner_unit",
+                    "owner_user",
+                    "escalation_level",
+                    "escalated_at",
+                    "due_at",
+                ]
+            )
+            after = ", ".join(str(x) for x in (fresh.owner_unit, fresh.owner_user) if x) or "—"
+            CaseEvent.objects.create(
+                case=fresh, kind=EventKind.ESCALATED, text=f"{before} → {after}", at=now
+            )
+            from cxray.web.notifications.services import notify_case_escalated
+
+            notify_case_escalated(fresh)
+        escalated.append(fresh)
+    return escalated
+
+
+# Answers older than this are history, not a customer waiting for a reaction: the intake job
+# does not open cases for them (a first worker run on an old database opens none).
+INTAKE_HORIZON = timedelta(days=7)
+# Each run looks back this far before its bookmark: a transaction that took a lower id may
+# commit after a higher one was read (PostgreSQL), so a highest-id bookmark could skip it.
+# Looking again is harmless: a response already linked to a case returns that case.
+INTAKE_OVERLAP = timedelta(minutes=10)
+
+
+def cases_intake(*, since: datetime | None, now: datetime | None = None) -> int:
+    """Open cases for the survey responses stored since ``since`` (the worker's safety net for
+    answers the intake hook missed); return how many responses were looked at."""
+    now = now or timezone.now()
+    start = now - INTAKE_HORIZON
+    if since is not None:
+        start = max(start, since - INTAKE_OVERLAP)
+    n = 0
+    for response in (
+        SurveyResponse.objects.filter(created_at__gte=start, created_at__lte=now)
+        .select_related("survey", "workspace")
+        .order_by("pk")
+        .iterator(chunk_size=500)
+    ):
+        case_open_for_response(response=response)
+        n += 1
+    return n

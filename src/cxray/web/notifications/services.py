@@ -1,0 +1,337 @@
+"""The outbox: queue alerts, digests and webhooks; the worker sends them with retries.
+
+Queueing writes a Delivery row in the caller's transaction (a case and its alert are stored
+together or not at all) and never touches the network. ``deliveries_send_due`` (the worker)
+sends what is due; a failure is retried after 1, 2, 4, 8 … minutes, up to MAX_ATTEMPTS, and
+every attempt's outcome stays in the delivery log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from cxray.errors import InvalidInputError
+from cxray.web.accounts.models import Membership, Role
+from cxray.web.notifications.models import (
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    WebhookEndpoint,
+    WebhookFormat,
+)
+from cxray.web.workspaces.models import Workspace
+
+if TYPE_CHECKING:
+    from cxray.web.cases.models import Case
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=6)
+WEBHOOK_TIMEOUT_S = 5.0
+# While one worker sends a delivery, its next attempt is pushed this far, so a second worker
+# running at the same time does not pick it up too.
+CLAIM_LEASE = timedelta(minutes=5)
+SIGNATURE_HEADER = "X-Cxray-Signature"
+EVENTS = ("case.opened", "case.escalated", "case.assigned")
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed attempt: 1, 2, 4, 8 … minutes, at most 6 h."""
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header's value: ``sha256=`` and the hex HMAC-SHA256 of the body."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+# --- endpoints -----------------------------------------------------------------------------
+def webhook_create(
+    *, workspace: Workspace, url: str, format: str = WebhookFormat.JSON, events: str = ""
+) -> WebhookEndpoint:
+    url = (url or "").strip()
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInputError(f"webhook address {url!r} must start with http:// or https://")
+    if format not in WebhookFormat.values:
+        raise InvalidInputError(
+            f"format {format!r} is not one of {', '.join(WebhookFormat.values)}"
+        )
+    names = [e.strip() for e in events.split(",") if e.strip()]
+    unknown = set(names) - set(EVENTS)
+    if unknown:
+        raise InvalidInputError(
+            f"unknown events {', '.join(sorted(unknown))}; use {', '.join(EVENTS)} or leave blank"
+        )
+    return WebhookEndpoint.objects.create(
+        workspace=workspace, url=url, format=format, events=",".join(names)
+    )
+
+
+def webhook_delete(*, workspace: Workspace, pk: int) -> None:
+    deleted, _n = WebhookEndpoint.objects.filter(workspace=workspace, pk=pk).delete()
+    if not deleted:
+        raise InvalidInputError(f"no webhook {pk} in this workspace")
+
+
+# --- queueing ------------------------------------------------------------------------------
+def _enqueue(*, workspace: Workspace, key: str, now: datetime | None = None, **fields: Any) -> bool:
+    """Store one delivery unless its key is already stored; True when it is new."""
+    try:
+        with transaction.atomic():  # a savepoint: a duplicate key does not spoil the caller's
+            Delivery.objects.create(
+                workspace=workspace, key=key[:200], next_attempt_at=now or timezone.now(), **fields
+            )
+        return True
+    except IntegrityError:
+        return False
+
+
+def email_enqueue(
+    *, workspace: Workspace, key: str, to: str, subject: str, body: str, event: str
+) -> bool:
+    return _enqueue(
+        workspace=workspace,
+        key=key,
+        kind=DeliveryKind.EMAIL,
+        event=event,
+        recipient=to,
+        subject=subject[:300],
+        payload={"body": body},
+    )
+
+
+def webhooks_enqueue(*, workspace: Workspace, event: str, key: str, data: dict, text: str) -> int:
+    """Queue the event for every active endpoint that wants it; return how many were new."""
+    n = 0
+    for ep in WebhookEndpoint.objects.filter(workspace=workspace, active=True):
+        if not ep.wants(event):
+            continue
+        payload = (
+            {"text": text}
+            if ep.format == WebhookFormat.SLACK
+            else {"event": event, "workspace": workspace.slug, "data": data, "text": text}
+        )
+        n += _enqueue(
+            workspace=workspace,
+            key=f"{key}:webhook:{ep.pk}",
+            kind=DeliveryKind.WEBHOOK,
+            event=event,
+            endpoint=ep,
+            recipient=ep.url,
+            payload=payload,
+        )
+    return n
+
+
+def case_recipients(case: Case) -> list[str]:
+    """Who is told about a case: its owner; else the managers of its unit; else the
+    workspace's CX managers and administrators."""
+    if case.owner_user_id and case.owner_user.email:
+        return [case.owner_user.email]
+    members = Membership.objects.filter(workspace_id=case.workspace_id).select_related("user")
+    if case.owner_unit_id:
+        managers = [
+            m.user.email
+            for m in members.filter(role=Role.UNIT_MANAGER, unit_id=case.owner_unit_id)
+            if m.user.email
+        ]
+        if managers:
+            return sorted(set(managers))
+    return sorted(
+        {
+            m.user.email
+            for m in members.filter(role__in=[Role.ADMIN, Role.CX_MANAGER])
+            if m.user.email
+        }
+    )
+
+
+def case_link(case: Case) -> str:
+    from cxray.web.surveys.invitations import public_base_url
+
+    return f"{public_base_url()}/w/{case.workspace.slug}/cases/{case.pk}/"
+
+
+def _case_data(case: Case) -> dict:
+    return {
+        "id": case.pk,
+        "title": case.title,
+        "reason": case.reason,
+        "status": case.status,
+        "touchpoint": case.touchpoint_code,
+        "unit": case.unit_code,
+        "owner_unit": case.owner_unit.code if case.owner_unit_id else None,
+        "owner": case.owner_user.get_username() if case.owner_user_id else None,
+        "score": case.score,
+        "metric": case.metric,
+        "opened_at": case.opened_at.isoformat(),
+        "due_at": case.due_at.isoformat(),
+        "escalation_level": case.escalation_level,
+        "url": case_link(case),
+    }
+
+
+def _notify(case: Case, event: str, key: str, subject: str, template: str) -> None:
+    ws = case.workspace
+    with translation.override(ws.language):
+        context = {"case": case, "link": case_link(case), "workspace": ws}
+        subject_text = subject % {"id": case.pk, "title": case.title[:80]}
+        body = render_to_string(template, context)
+    for to in case_recipients(case):
+        email_enqueue(
+            workspace=ws,
+            key=f"{key}:mail:{to}",
+            to=to,
+            subject=subject_text,
+            body=body,
+            event=event,
+        )
+    webhooks_enqueue(
+        workspace=ws, event=event, key=key, data=_case_data(case), text=f"{subject_text}\n{body}"
+    )
+
+
+def notify_case_opened(case: Case) -> None:
+    with translation.override(case.workspace.language):
+        subject = _("New case #%(id)s: %(title)s")
+    _notify(case, "case.opened", f"case.opened:{case.pk}", subject, "cases/mail/opened.txt")
+
+
+def notify_case_escalated(case: Case) -> None:
+    with translation.override(case.workspace.language):
+        subject = _("Escalated: case #%(id)s got no reaction in time: %(title)s")
+    _notify(
+        case,
+        "case.escalated",
+        f"case.escalated:{case.pk}:{case.escalation_level}",
+        subject,
+        "cases/mail/escalated.txt",
+    )
+
+
+def notify_case_assigned(case: Case) -> None:
+    with translation.override(case.workspace.language):
+        subject = _("Case #%(id)s is now yours: %(title)s")
+    n = case.events.count()  # one notification per assignment
+    _notify(case, "case.assigned", f"case.assigned:{case.pk}:{n}", subject, "cases/mail/opened.txt")
+
+
+# --- sending (the worker) ------------------------------------------------------------------
+def _claim(delivery: Delivery, now: datetime) -> bool:
+    """Take the delivery for this worker: only one of two concurrent workers succeeds."""
+    return bool(
+        Delivery.objects.filter(
+            pk=delivery.pk,
+            status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
+            next_attempt_at=delivery.next_attempt_at,
+        ).update(next_attempt_at=now + CLAIM_LEASE)
+    )
+
+
+def _post(delivery: Delivery) -> int:
+    body = json.dumps(delivery.payload, ensure_ascii=False).encode()
+    ep = delivery.endpoint
+    request = urllib.request.Request(
+        ep.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "cxray-webhook/1",
+            "X-Cxray-Event": delivery.event,
+            "X-Cxray-Delivery": str(delivery.pk),
+            SIGNATURE_HEADER: sign(ep.secret, body),
+        },
+    )
+    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_S) as resp:
+        return resp.status
+
+
+def _send_one(delivery: Delivery, connection) -> int | None:
+    if delivery.kind == DeliveryKind.EMAIL:
+        EmailMessage(
+            subject=delivery.subject,
+            body=delivery.payload.get("body", ""),
+            to=[delivery.recipient],
+            connection=connection,
+        ).send()
+        return None
+    return _post(delivery)
+
+
+def deliveries_send_due(*, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """Send every delivery that is due; return counts of sent, failed (will retry), gave up."""
+    now = now or timezone.now()
+    counts = {"sent": 0, "failed": 0, "gave_up": 0}
+    due = list(
+        Delivery.objects.filter(
+            status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED], next_attempt_at__lte=now
+        )
+        .select_related("endpoint")
+        .order_by("next_attempt_at", "pk")[:limit]
+    )
+    if not due:
+        return counts
+    connection = get_connection()
+    for d in due:
+        if not _claim(d, now):
+            continue
+        d.attempts += 1
+        try:
+            d.response_code = _send_one(d, connection)
+        except urllib.error.HTTPError as exc:
+            d.response_code, error = exc.code, f"HTTP {exc.code} {exc.reason}"
+        except Exception as exc:  # a refused connection, a timeout, a mail server's refusal
+            error = f"{type(exc).__name__}: {exc}"
+        else:
+            error = ""
+        if not error:
+            d.status, d.sent_at, d.last_error = DeliveryStatus.SENT, now, ""
+            counts["sent"] += 1
+        elif d.attempts >= MAX_ATTEMPTS:
+            d.status, d.last_error = DeliveryStatus.GAVE_UP, error[:2000]
+            counts["gave_up"] += 1
+        else:
+            d.status, d.last_error = DeliveryStatus.FAILED, error[:2000]
+            d.next_attempt_at = now + backoff(d.attempts)
+            counts["failed"] += 1
+        d.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "sent_at",
+                "last_error",
+                "response_code",
+                "next_attempt_at",
+            ]
+        )
+    return counts
+
+
+def delivery_retry(*, workspace: Workspace, pk: int) -> Delivery:
+    """Send a failed delivery again at the worker's next round (a button in the log)."""
+    d = Delivery.objects.filter(workspace=workspace, pk=pk).first()
+    if d is None:
+        raise InvalidInputError(f"no delivery {pk} in this workspace")
+    if d.status == DeliveryStatus.SENT:
+        raise InvalidInputError(f"delivery {pk} was sent; there is nothing to retry")
+    d.status, d.next_attempt_at = DeliveryStatus.PENDING, timezone.now()
+    if d.attempts >= MAX_ATTEMPTS:
+        d.attempts = MAX_ATTEMPTS - 1  # one more try
+    d.save(update_fields=["status", "next_attempt_at", "attempts"])
+    return d
