@@ -37,7 +37,7 @@ def worker(
         _print_json(run_once())
         return
     typer.echo(_t("Worker running; press Ctrl+C to stop."))
-    run_forever(interval_s=interval)
+    run_forever(interval_s=interval, release_store=True)
 
 
 def _workspace(slug: str, data_dir: Path | None):

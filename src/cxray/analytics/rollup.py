@@ -6,9 +6,9 @@ count in ``n``; :mod:`cxray.analytics.scores` reads it with ``weight="n"`` and g
 the figures it gives on the answers. Ten million answers over two years and eight segments
 become some sixty thousand rows.
 
-The rollup is rebuilt per workspace when it is read after that workspace's responses or
-customers changed: the store counts changes per workspace (:meth:`AnalyticsStore.version`)
-and the rollup remembers the count it was built from, so no writer has to know about it.
+The rollup is rebuilt per workspace when it is read after that workspace's data changed: the
+store keeps a version per workspace that every write changes (:meth:`AnalyticsStore.version`)
+and the rollup remembers the version it was built from, so no writer has to know about it.
 DuckDB only; other engines read the answers (a warehouse has its own aggregates).
 """
 

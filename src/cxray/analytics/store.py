@@ -7,6 +7,7 @@ so a failed write leaves nothing half-stored.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,7 +19,7 @@ from cxray.analytics.engine import connect
 from cxray.analytics.schema import ENTITY_KEYS, FACT_TABLES, TABLES, columns
 from cxray.errors import InvalidInputError
 
-_VERSIONS = "_cx_versions"  # changes per workspace, for derived tables such as the rollup
+_VERSIONS = "_cx_versions"  # a version per workspace, for derived tables such as the rollup
 
 
 class AnalyticsStore:
@@ -38,7 +39,9 @@ class AnalyticsStore:
         return t.filter(t.workspace == workspace)
 
     def version(self, workspace: str) -> int:
-        """How many writes have changed this workspace's data (derived tables compare it)."""
+        """A token that changes whenever this workspace's data changes (0 before any write):
+        derived tables and caches compare it. Random rather than a counter, so that two store
+        files (a restored copy, a test's fresh file) never share a version by chance."""
         if not self.is_duckdb:
             return 0
         row = self.raw.execute(
@@ -50,9 +53,9 @@ class AnalyticsStore:
         """Record a change of ``workspace``'s data made outside :meth:`write` and friends."""
         if self.is_duckdb:
             self.raw.execute(
-                f"INSERT INTO {_VERSIONS} VALUES (?, 1) "
-                "ON CONFLICT (workspace) DO UPDATE SET version = version + 1",
-                [workspace],
+                f"INSERT INTO {_VERSIONS} VALUES (?, ?) "
+                "ON CONFLICT (workspace) DO UPDATE SET version = excluded.version",
+                [workspace, secrets.randbits(62) + 1],
             )
 
     def count(self, name: str, workspace: str) -> int:

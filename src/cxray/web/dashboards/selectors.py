@@ -14,6 +14,7 @@ from cxray.analytics.store import AnalyticsStore
 from cxray.errors import InvalidInputError
 from cxray.web.accounts.scope import Scope
 from cxray.web.analytics_store import analytics
+from cxray.web.dashboards.report_cache import cached_report
 from cxray.web.workspaces.models import Workspace
 
 SCOPED_FACTS = ("transactions", "interactions", "responses")
@@ -75,8 +76,11 @@ class ScopedStore:
 
 
 def home_headline(*, workspace: Workspace, scope: Scope, as_of: date) -> Headline:
-    with analytics() as store:
-        return headline(ScopedStore(store, scope), workspace.slug, as_of=as_of)
+    def compute() -> Headline:
+        with analytics() as store:
+            return headline(ScopedStore(store, scope), workspace.slug, as_of=as_of)
+
+    return cached_report("headline", workspace=workspace, scope=scope, compute=compute, as_of=as_of)
 
 
 REPORT_BY = {

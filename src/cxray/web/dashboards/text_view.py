@@ -14,6 +14,7 @@ from cxray.analytics.text_report import text_report
 from cxray.text.taxonomy import load_taxonomy
 from cxray.web.analytics_store import analytics
 from cxray.web.dashboards.charts import theme_trend_svg
+from cxray.web.dashboards.report_cache import cached_report
 from cxray.web.dashboards.selectors import ScopedStore, group_labels
 from cxray.web.dashboards.text_analysis import (
     text_fill_background,
@@ -40,18 +41,33 @@ def text(request: HttpRequest) -> HttpResponse:
     end = timezone.localdate()
     days = PERIODS[period]
     with analytics() as store:
-        scoped = ScopedStore(store, request.scope)
-        segments = _segments(scoped, slug)
-        segment = request.GET.get("segment") if request.GET.get("segment") in segments else None
-        report = text_report(
-            scoped,
-            slug,
-            start=end - timedelta(days=days) if days else None,
-            end=end,
-            language=language,
-            touchpoint=touchpoint,
-            segment=segment,
-        )
+        segments = _segments(ScopedStore(store, request.scope), slug)
+    segment = request.GET.get("segment") if request.GET.get("segment") in segments else None
+    start = end - timedelta(days=days) if days else None
+
+    def compute():
+        with analytics() as store:
+            return text_report(
+                ScopedStore(store, request.scope),
+                slug,
+                start=start,
+                end=end,
+                language=language,
+                touchpoint=touchpoint,
+                segment=segment,
+            )
+
+    report = cached_report(
+        "text",
+        workspace=request.workspace,
+        scope=request.scope,
+        compute=compute,
+        start=start,
+        end=end,
+        language=language,
+        touchpoint=touchpoint,
+        segment=segment,
+    )
     taxonomy = load_taxonomy()
     ui = (get_language() or "en")[:2]
 

@@ -91,14 +91,27 @@ def run_once(*, now: datetime | None = None) -> dict[str, Any]:
     return {name: job_run(name, now=now) for name in JOBS}
 
 
-def run_forever(*, interval_s: float = 30.0, stop: Callable[[], bool] | None = None) -> None:
-    """Run every job, sleep, repeat; a failing job is logged and retried at the next round."""
+def run_forever(
+    *,
+    interval_s: float = 30.0,
+    stop: Callable[[], bool] | None = None,
+    release_store: bool = False,
+) -> None:
+    """Run every job, sleep, repeat; a failing job is logged and retried at the next round.
+
+    ``release_store``: close the analytics store after each round. A separate worker process
+    must, or it would keep the DuckDB file (one writing process per file) from the web app.
+    """
+    from cxray.web import analytics_store
+
     while not (stop and stop()):
         try:
             run_once()
         except Exception:  # the database away for a moment: try again next round
             log.exception("a round of scheduled jobs failed")
         close_old_connections()
+        if release_store:
+            analytics_store.close()
         time.sleep(interval_s)
 
 
