@@ -21,7 +21,8 @@ def test_a_report_is_recomputed_only_when_data_or_scope_change(two_companies):
         calls.append(1)
         return len(calls)
 
-    def report(scope=Scope(), **params):
+    def report(scope=None, **params):
+        scope = scope or Scope()
         return cached_report("t", workspace=a["ws"], scope=scope, compute=compute, **params)
 
     assert (report(), report()) == (1, 1)  # the second view is served from the cache

@@ -254,7 +254,12 @@ def _register(con: duckdb.DuckDBPyConnection, headers: list[str], t: pa.Table, f
 
 
 def _q(name: str) -> str:
-    """A quoted SQL identifier (headers can hold any character)."""
+    """A quoted SQL identifier (headers can hold any character but NUL, and not be empty)."""
+    if not name or "\0" in name:
+        raise InvalidInputError(
+            f"a column header is {'empty' if not name else 'holding a NUL character'} "
+            f"({name!r}); give every column a name in the header row"
+        )
     return '"' + name.replace('"', '""') + '"'
 
 

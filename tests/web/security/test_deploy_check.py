@@ -95,7 +95,12 @@ def test_an_open_registration_url_is_reported(safe):
 
 
 def _cli(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("CXRAY_", "DATABASE_URL"))}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests in this process, never in deployment
+    full = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CXRAY_", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))
+    }
     full.update({"CXRAY_DATA_DIR": str(tmp_path), **env})
     return subprocess.run(
         [sys.executable, "-m", "cxray", "check", "--deploy", "--json"],
