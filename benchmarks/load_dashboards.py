@@ -19,7 +19,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -31,8 +30,8 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_survey_intake_pg import Postgres
-from survey_intake import free_port, wait_ready
+from load_survey_intake_pg import Postgres, stop, wait_served
+from survey_intake import free_port
 
 PAGES = ["", "scores/", "churn/", "drivers/", "text/"]
 LOGIN_LINE = re.compile(r"^\s+\S+:\s+(\S+)\s+\S+:\s+(\S+)\s+\(", re.M)
@@ -88,15 +87,6 @@ def percentile(values: list[float], p: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000, 1)
 
 
-def _wait(port: int, path: str, log_path: Path) -> None:
-    """Wait for the server (a busy machine starts gunicorn slowly); show its log if it died."""
-    try:
-        wait_ready(port, path, deadline_s=240)
-    except SystemExit:
-        sys.stderr.write(log_path.read_text(errors="replace")[-3000:])
-        raise
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=20)
@@ -135,7 +125,7 @@ def main() -> None:
             env=env, stdout=subprocess.DEVNULL, stderr=log_path.open("w"),
         )  # fmt: skip
         try:
-            _wait(port, "/accounts/login/", log_path)
+            wait_served(port, "/accounts/login/", log_path)
             base = f"http://127.0.0.1:{port}"
             stop_at = time.monotonic() + seconds + 5 * args.users  # logins first
             users = [
@@ -154,12 +144,7 @@ def main() -> None:
                 u.join()
             elapsed = time.monotonic() - started
         finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
         server_errors = [
             line[:160]
             for line in log_path.read_text(errors="replace").splitlines()

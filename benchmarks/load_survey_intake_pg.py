@@ -93,7 +93,17 @@ def count(url: str, survey_id: int) -> tuple[int, int]:
     return int(stored), int(duplicates)
 
 
-def _wait(port: int, path: str, log_path: Path) -> None:
+def stop(server: subprocess.Popen) -> None:
+    """Stop a server process: SIGTERM, then kill after 30 s."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def wait_served(port: int, path: str, log_path: Path) -> None:
     """Wait for the server (a busy machine starts gunicorn slowly); show its log if it died."""
     try:
         wait_ready(port, path, deadline_s=240)
@@ -136,7 +146,7 @@ def main() -> None:
             )  # fmt: skip
             try:
                 path = f"/s/{token}/"
-                _wait(port, path, log_path)
+                wait_served(port, path, log_path)
                 stop_at = time.monotonic() + seconds
                 clients = [Client(port, path, stop_at, i) for i in range(args.clients)]
                 started = time.monotonic()
@@ -146,12 +156,7 @@ def main() -> None:
                     c.join()
                 elapsed = time.monotonic() - started
             finally:
-                server.send_signal(signal.SIGTERM)
-                try:
-                    server.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
+                stop(server)
             stored, duplicates = count(url, survey_id)
             server_errors = [
                 line[:160]
