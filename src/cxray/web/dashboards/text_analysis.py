@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from cxray.analytics.text_report import text_fill
 from cxray.web.analytics_store import analytics
@@ -14,14 +15,20 @@ _running: set[str] = set()
 _guard = threading.Lock()
 
 
-def text_fill_now(*, workspace_slug: str, limit: int | None = None) -> int:
+def text_fill_now(*, workspace_slug: str, limit: int | None = None, memory: Any = None) -> int:
+    """Analyse new texts; ``memory`` (people's verdicts on codes) is read when not given."""
+    if memory is None:
+        memory = _memory(workspace_slug)
+    with analytics() as store:
+        return text_fill(store, workspace_slug, limit=limit, memory=memory)
+
+
+def _memory(workspace_slug: str) -> Any:
     from cxray.web.themes.services import coding_memory
     from cxray.web.workspaces.models import Workspace
 
     # Built before the store is locked: it reads the store itself.
-    memory = coding_memory(workspace=Workspace.objects.get(slug=workspace_slug))
-    with analytics() as store:
-        return text_fill(store, workspace_slug, limit=limit, memory=memory)
+    return coding_memory(workspace=Workspace.objects.get(slug=workspace_slug))
 
 
 def text_fill_background(*, workspace_slug: str) -> None:
@@ -33,7 +40,8 @@ def text_fill_background(*, workspace_slug: str) -> None:
 
     def run() -> None:
         try:
-            while text_fill_now(workspace_slug=workspace_slug, limit=STEP):
+            memory = _memory(workspace_slug)  # once per run, not once per turn
+            while text_fill_now(workspace_slug=workspace_slug, limit=STEP, memory=memory):
                 pass
         except Exception:  # a background job must not die silently
             log.exception("text analysis of workspace %s failed", workspace_slug)
