@@ -13,6 +13,21 @@ from cxray.web.config.wsgi import application
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
+@pytest.fixture(autouse=True)
+def keep_test_connection():
+    """Calling the WSGI app fires request_started/finished, whose handler closes a connection
+    that is inside a transaction; that is the test's own transaction on PostgreSQL (SQLite's
+    in-memory database is never closed). Django's test client detaches the handler the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def token(db):
     from .conftest import make_company
