@@ -21,7 +21,6 @@ import json
 import os
 import platform
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from survey_intake import SETUP, Client, free_port, wait_ready
+from survey_intake import SETUP, Client, free_port, stop, wait_ready
 
 
 def pg_bin() -> Path:
@@ -91,16 +90,6 @@ def count(url: str, survey_id: int) -> tuple[int, int]:
             [survey_id],
         ).fetchone()[0]
     return int(stored), int(duplicates)
-
-
-def stop(server: subprocess.Popen) -> None:
-    """Stop a server process: SIGTERM, then kill after 30 s."""
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def wait_served(port: int, path: str, log_path: Path) -> None:

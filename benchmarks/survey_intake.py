@@ -55,6 +55,16 @@ print(s.public_token, s.pk)
 """
 
 
+def stop(server: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    """Stop a server process with ``sig``, then kill it after 30 s."""
+    server.send_signal(sig)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -169,12 +179,7 @@ def main() -> None:
             elapsed = time.monotonic() - started
             time.sleep(1.0)  # let the last on-commit sync finish
         finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server, signal.SIGINT)
         log_lines = (Path(tmp) / "server.log").read_text(errors="replace").splitlines()
         db = sqlite3.connect(Path(tmp) / "app.sqlite3")
         stored = db.execute(
