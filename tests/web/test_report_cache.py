@@ -36,3 +36,49 @@ def test_a_report_is_recomputed_only_when_data_or_scope_change(two_companies):
     with analytics() as store:
         store.write("customers", facts("customers", [{"workspace": "beta", "customer_id": "n"}]))
     assert report() == 4
+
+
+def test_a_new_minimum_group_size_for_employees_answers_recomputes(two_companies):
+    """Employees' answers are merged into groups of this size before any figure is made: a
+    report kept from before the change would show groups the new setting forbids."""
+    from cxray.web.people.services import people_settings_update
+
+    a, _b = two_companies
+    calls = []
+
+    def report():
+        return cached_report(
+            "t", workspace=a["ws"], scope=Scope(), compute=lambda: calls.append(1) or len(calls)
+        )
+
+    assert (report(), report()) == (1, 1)
+    people_settings_update(workspace=a["ws"], min_group_size=8)
+    assert (report(), report()) == (2, 2)
+
+
+def test_the_scores_page_shows_new_answers_after_an_import(client, two_companies):
+    """The scores page is served from the cache; a write to the workspace changes it at once."""
+    from datetime import date, datetime
+
+    from django.urls import reverse
+
+    a, _b = two_companies
+    client.force_login(a["admin"])
+    url = reverse("scores", args=["alpha"])
+    before = client.get(url, {"metric": "nps"}).context["total"]
+    assert (before.value, before.n) == (50.0, 8)  # 6 promoters, 2 detractors
+    at = datetime.combine(date.today().replace(day=1), datetime.min.time())
+    with analytics() as store:
+        store.write(
+            "responses",
+            facts(
+                "responses",
+                [
+                    {"workspace": "alpha", "row_key": f"x{i}", "response_id": f"x{i}",
+                     "metric": "nps", "score": 0.0, "scale_max": 10, "at": at}
+                    for i in range(4)
+                ],
+            ),
+        )  # fmt: skip
+    after = client.get(url, {"metric": "nps"}).context["total"]
+    assert (after.value, after.n) == (0.0, 12)  # 6 promoters, 6 detractors

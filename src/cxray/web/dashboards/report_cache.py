@@ -16,9 +16,11 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.utils import timezone
 
 from cxray.web.accounts.scope import Scope
 from cxray.web.analytics_store import analytics
+from cxray.web.people.anonymity import min_group_size
 from cxray.web.workspaces.models import Workspace
 
 T = TypeVar("T")
@@ -37,7 +39,12 @@ def cached_report(
         sorted(scope.unit_ids) if scope.unit_ids is not None else None,
         sorted(scope.employee_ids) if scope.employee_ids is not None else None,
     )
-    raw = repr((kind, store.url, workspace.slug, version, scope_key, sorted(params.items())))
+    # Employees' answers are merged into groups of the workspace's minimum size, over finished
+    # quarters: that setting and the day are part of what every figure is computed from.
+    protection = (min_group_size(workspace.slug), timezone.localdate())
+    raw = repr(
+        (kind, store.url, workspace.slug, version, protection, scope_key, sorted(params.items()))
+    )
     key = "cxray-report:" + hashlib.sha256(raw.encode()).hexdigest()
     value = cache.get(key)
     if value is None:

@@ -112,6 +112,26 @@ def score_report(
         raise InvalidInputError(f"metric {metric!r} is not one of {', '.join(METRICS)}")
     if by is not None and by not in REPORT_BY:
         raise InvalidInputError(f"cannot break down by {by!r}; use one of {', '.join(REPORT_BY)}")
+    return cached_report(
+        "scores",
+        workspace=workspace,
+        scope=scope,
+        compute=lambda: _score_report(workspace, scope, metric, by, start, end),
+        metric=metric,
+        by=by,
+        start=start,
+        end=end,
+    )
+
+
+def _score_report(
+    workspace: Workspace,
+    scope: Scope,
+    metric: str,
+    by: str | None,
+    start: date | None,
+    end: date | None,
+) -> dict[object, Score]:
     with analytics() as store:
         scoped = ScopedStore(store, scope)
         t, weight = scoped.answers(workspace.slug)
@@ -142,14 +162,20 @@ class HomeScores:
 
 def home_scores(*, workspace: Workspace, scope: Scope, start: date, as_of: date) -> HomeScores:
     """CSAT and CES over the window and the monthly NPS trend, beside the headline."""
-    with analytics() as store:
-        t, weight = ScopedStore(store, scope).answers(workspace.slug)
-        window = t.filter((t.at >= start) & (t.at < as_of + timedelta(days=1)))
-        return HomeScores(
-            csat=scores.score_of("csat", window, weight=weight),
-            ces=scores.score_of("ces", window, weight=weight),
-            nps_trend=dict(scores.score_trend("nps", window, freq="month", weight=weight)),
-        )
+
+    def compute() -> HomeScores:
+        with analytics() as store:
+            t, weight = ScopedStore(store, scope).answers(workspace.slug)
+            window = t.filter((t.at >= start) & (t.at < as_of + timedelta(days=1)))
+            return HomeScores(
+                csat=scores.score_of("csat", window, weight=weight),
+                ces=scores.score_of("ces", window, weight=weight),
+                nps_trend=dict(scores.score_trend("nps", window, freq="month", weight=weight)),
+            )
+
+    return cached_report(
+        "home_scores", workspace=workspace, scope=scope, compute=compute, start=start, as_of=as_of
+    )
 
 
 def sparkline(trend: dict[date, Score], *, width: int = 220, height: int = 40) -> str:
@@ -186,11 +212,24 @@ def own_scale_report(
     column = REPORT_BY.get(by)
     if column not in ("touchpoint_id", "unit_id", "employee_id", "channel"):
         return {}
-    with analytics() as store:
-        t = ScopedStore(store, scope).table("responses", workspace.slug)
-        t = t.filter((t.metric == metric) & t.customer_id.notnull())
-        if start is not None:
-            t = t.filter(t.at >= start)
-        t = t.filter(t.at < end + timedelta(days=1))
-        frame = own_scale_summary(t, by=column, metric=metric)
-    return {str(r[column]): r for r in frame.to_dict("records") if r["n"]}
+
+    def compute() -> dict[str, dict]:
+        with analytics() as store:
+            t = ScopedStore(store, scope).table("responses", workspace.slug)
+            t = t.filter((t.metric == metric) & t.customer_id.notnull())
+            if start is not None:
+                t = t.filter(t.at >= start)
+            t = t.filter(t.at < end + timedelta(days=1))
+            frame = own_scale_summary(t, by=column, metric=metric)
+        return {str(r[column]): r for r in frame.to_dict("records") if r["n"]}
+
+    return cached_report(
+        "own_scale",
+        workspace=workspace,
+        scope=scope,
+        compute=compute,
+        metric=metric,
+        by=by,
+        start=start,
+        end=end,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cxray.analytics.text_report import text_report
 from cxray.text.taxonomy import load_taxonomy
+from cxray.web.accounts.scope import Scope
 from cxray.web.analytics_store import analytics
 from cxray.web.dashboards.charts import theme_trend_svg
 from cxray.web.dashboards.report_cache import cached_report
@@ -40,8 +42,12 @@ def text(request: HttpRequest) -> HttpResponse:
     )
     end = timezone.localdate()
     days = PERIODS[period]
-    with analytics() as store:
-        segments = _segments(ScopedStore(store, request.scope), slug)
+    segments = cached_report(
+        "segments",
+        workspace=request.workspace,
+        scope=request.scope,
+        compute=lambda: _segments(request.scope, slug),
+    )
     segment = request.GET.get("segment") if request.GET.get("segment") in segments else None
     start = end - timedelta(days=days) if days else None
 
@@ -114,10 +120,23 @@ def text(request: HttpRequest) -> HttpResponse:
 def _code_summary(request: HttpRequest, ui: str) -> dict[str, list[dict]]:
     """Churn reasons and purchase factors with their texts (human verdicts merged in), by
     scheme, most frequent first: the detail and the review are on the codes page."""
+    from cxray.web.themes.models import CodeReview
     from cxray.web.themes.selectors import code_counts, code_name
 
+    # People's verdicts live in the app database, not in the store: their count and latest
+    # change join the store's data version in the key, so a verdict is seen on the next view.
+    verdicts = CodeReview.objects.filter(workspace=request.workspace).aggregate(
+        n=Count("pk"), last=Max("created_at")
+    )
+    counts = cached_report(
+        "code_counts",
+        workspace=request.workspace,
+        scope=request.scope,
+        compute=lambda: code_counts(workspace=request.workspace, scope=request.scope),
+        verdicts=(verdicts["n"], verdicts["last"]),
+    )
     out: dict[str, list[dict]] = {"churn_reason": [], "purchase_factor": []}
-    for c in code_counts(workspace=request.workspace, scope=request.scope):
+    for c in counts:
         if c.count:
             out[c.scheme].append(
                 {"name": code_name(c.scheme, c.code, ui), "c": c, "item": f"{c.scheme}:{c.code}"}
@@ -127,10 +146,11 @@ def _code_summary(request: HttpRequest, ui: str) -> dict[str, list[dict]]:
     return out
 
 
-def _segments(store: ScopedStore, slug: str) -> list[str]:
-    c = store.table("customers", slug)
-    segments = c.filter(c.segment.notnull()).select("segment").distinct()
-    return sorted(segments.segment.to_pyarrow().to_pylist())
+def _segments(scope: Scope, slug: str) -> list[str]:
+    with analytics() as store:
+        c = ScopedStore(store, scope).table("customers", slug)
+        segments = c.filter(c.segment.notnull()).select("segment").distinct()
+        return sorted(segments.segment.to_pyarrow().to_pylist())
 
 
 def _known(taxonomy, theme: str) -> bool:
