@@ -305,6 +305,13 @@ def import_(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and show, store nothing.")
     ] = False,
+    open_cases_days: Annotated[
+        int | None,
+        typer.Option(
+            "--open-cases-days",
+            help="Feedback: low answers and negative comments of the last N days open cases.",
+        ),
+    ] = None,
     data_dir: DataDir = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -340,6 +347,7 @@ def import_(
             dry_run=dry_run,
             progress=report,
             analyse_text="now",  # a command-line import ends only when its comments are read
+            open_cases_days=open_cases_days,
         )
     summary = {
         "file": str(file),
@@ -352,6 +360,7 @@ def import_(
         "warnings": run.warnings,
         "columns": run.column_map,
         "seconds": round(run.duration_s, 2),
+        "cases": getattr(run, "cases", None),
     }
     if as_json:
         _print_json(summary)
@@ -371,6 +380,14 @@ def import_(
         typer.echo("  " + _t("note: %(warning)s") % {"warning": warning})
     for field, header in run.column_map.items():
         typer.echo(f"  {field} <- {header!r}")
+    if getattr(run, "cases", None) is not None:
+        typer.echo(
+            _t(
+                "cases opened: %(opened)s, joined to open cases: %(joined)s "
+                "(answers of the last %(days)s days)"
+            )
+            % run.cases
+        )
 
 
 def _parse_map(text: str) -> dict[str, str]:
@@ -458,15 +475,49 @@ def _behaviour(workspace: str, data_dir: Path | None):
 
 @report_app.command("churn")
 def report_churn(
-    workspace: WorkspaceOpt, data_dir: DataDir = None, as_json: JsonOpt = False
+    workspace: WorkspaceOpt,
+    data_dir: DataDir = None,
+    as_json: JsonOpt = False,
+    segment: Annotated[str | None, typer.Option(help="Only customers of this segment.")] = None,
+    unit: Annotated[
+        str | None, typer.Option(help="Only customers of this unit code and the units below it.")
+    ] = None,
+    first_seen_from: Annotated[
+        str | None, typer.Option(help="Only customers first seen on or after YYYY-MM-DD.")
+    ] = None,
+    first_seen_to: Annotated[
+        str | None, typer.Option(help="Only customers first seen on or before YYYY-MM-DD.")
+    ] = None,
 ) -> None:
-    """Survival by segment, whether the score predicts churn, loyal-looking churners."""
+    """Churn share and survival by segment, whether the score predicts churn, loyal-looking
+    churners; --segment, --unit and --first-seen-from/--first-seen-to narrow the customers."""
     ws, scope, behaviour, today = _behaviour(workspace, data_dir)
-    r = behaviour.churn(workspace=ws, scope=scope, as_of=today)
-    data = r.as_dict()
+    filters = behaviour.ChurnFilters.parse(
+        {
+            "segment": segment,
+            "unit": unit,
+            "first_seen_from": first_seen_from,
+            "first_seen_to": first_seen_to,
+        }
+    )
+    try:
+        r = behaviour.churn(workspace=ws, scope=scope, as_of=today, filters=filters)
+    except behaviour.NoMatchingCustomers as exc:
+        if as_json:
+            _print_json(behaviour.churn_none_dict(exc, filters))
+        else:
+            typer.echo(_t("0 customers: %(why)s") % {"why": exc})
+        return
+    data = behaviour.churn_as_dict(r, filters)
     if as_json:
         _print_json(data)
         return
+    for row in data["churn_by_segment"]:
+        typer.echo(
+            f"{row['segment'] or _t('all')!s:<30} "
+            + _t("left %(left)s of %(n)s") % {"left": row["left"], "n": row["customers"]}
+            + f"  {row['churn_pct']:.1f}% [{row['low']:.1f}, {row['high']:.1f}]"
+        )
     for group, points in data["survival"].items():
         typer.echo(f"{group:<30} " + "  ".join(f"S({d})={v:.3f}" for d, v in points.items()))
     for p in r.predictive_by_segment + r.predictive_by_touchpoint:
@@ -780,6 +831,22 @@ def survey_invite(
                 typer.echo(f"{r.email}\t{r.status}\t{r.reason_text}")
 
 
+@survey_app.command("export")
+def survey_export(
+    survey_id: Annotated[int, typer.Argument(help="The survey's id (see `cxray survey list`).")],
+    out: Annotated[Path, typer.Argument(help="The file to write: .csv or .xlsx.")],
+    workspace: WorkspaceOpt,
+    data_dir: DataDir = None,
+) -> None:
+    """Write a survey's responses with their themes, codes and case notes to OUT."""
+    setup(data_dir)
+    from cxray.web.surveys.export import export_file
+    from cxray.web.workspaces.services import workspace_get
+
+    n = export_file(workspace=workspace_get(slug=workspace), survey_id=survey_id, path=out)
+    typer.echo(_t("%(n)d responses written to %(file)s.") % {"n": n, "file": out})
+
+
 # `cxray check` and `cxray customer` live in cli_trust.py.
 from cxray.cli_trust import register as _register_trust  # noqa: E402
 
@@ -809,6 +876,11 @@ _register_cases(app, report_app)
 from cxray.cli_people import register as _register_people  # noqa: E402
 
 _register_people(report_app)
+
+# Discovered themes (optionally in one score band) and re-coding with people's corrections.
+from cxray.cli_text import register as _register_text  # noqa: E402
+
+_register_text(app)
 
 
 def main() -> None:

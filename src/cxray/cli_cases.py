@@ -12,11 +12,15 @@ import typer
 from cxray.cli import DataDir, JsonOpt, WorkspaceOpt, _print_json, _t, setup
 
 case_app = typer.Typer(help="Cases: who must react to an unhappy customer.", no_args_is_help=True)
+webhook_app = typer.Typer(
+    help="Webhooks that tell other systems about cases.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer, report_app: typer.Typer) -> None:
     app.command("worker")(worker)
     app.add_typer(case_app, name="case")
+    app.add_typer(webhook_app, name="webhook")
     report_app.command("reaction")(report_reaction)
 
 
@@ -127,3 +131,61 @@ def report_reaction(
                 f"difference {cmp.difference:+.1f} [{cmp.low:+.1f}, {cmp.high:+.1f}], "
                 f"n={cmp.n_handled}/{cmp.n_not_handled}{'' if cmp.reliable else ' (few cases)'}"
             )
+
+
+@webhook_app.command("list")
+def webhook_list(
+    workspace: WorkspaceOpt, data_dir: DataDir = None, as_json: JsonOpt = False
+) -> None:
+    """The workspace's webhook endpoints: id, format, events, address."""
+    ws = _workspace(workspace, data_dir)
+    from cxray.web.notifications.models import WebhookEndpoint
+
+    rows = [
+        {"id": ep.pk, "url": ep.url, "format": ep.format, "events": ep.events, "active": ep.active}
+        for ep in WebhookEndpoint.objects.filter(workspace=ws)
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['id']:<5} {r['format']:<6} {r['events'] or '*':<40} {r['url']}")
+
+
+@webhook_app.command("test")
+def webhook_test(
+    webhook_id: Annotated[int, typer.Argument(help="The id from `cxray webhook list`.")],
+    workspace: WorkspaceOpt,
+    data_dir: DataDir = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Send a signed test payload to the webhook now and print what the receiver answered;
+    it is logged in the delivery log. Exits with 1 when it failed."""
+    ws = _workspace(workspace, data_dir)
+    from cxray.web.notifications.models import DeliveryStatus
+    from cxray.web.notifications.services import webhook_test as send_test
+
+    d = send_test(workspace=ws, pk=webhook_id)
+    sent = d.status == DeliveryStatus.SENT
+    if as_json:
+        _print_json(
+            {
+                "delivery_id": d.pk,
+                "sent": sent,
+                "response_code": d.response_code,
+                "error": d.last_error,
+            }
+        )
+    elif sent:
+        typer.echo(
+            _t("Test webhook sent to %(url)s: the receiver answered HTTP %(code)s.")
+            % {"url": d.recipient, "code": d.response_code}
+        )
+    else:
+        typer.echo(
+            _t("Test webhook to %(url)s failed: %(error)s")
+            % {"url": d.recipient, "error": d.last_error},
+            err=True,
+        )
+    if not sent:
+        raise typer.Exit(1)

@@ -14,11 +14,17 @@ from hypothesis import strategies as st
 from cxray.analytics.attachment import (
     AttachmentRule,
     attached_by_employee,
+    attached_customers,
     concentration,
     customer_value,
     dependency_alerts,
+    load_people,
 )
-from cxray.analytics.attachment_departures import departure_effects, mantel_haenszel_rr
+from cxray.analytics.attachment_departures import (
+    attachment_overview,
+    departure_effects,
+    mantel_haenszel_rr,
+)
 from cxray.demo import PLANTED, generate
 from cxray.errors import InvalidInputError
 
@@ -176,6 +182,70 @@ def test_the_demo_doctor_effect_is_recovered(demo) -> None:
     assert e.comparison == "unit"
     assert e.rr_low > 1.5 and 2.0 <= e.risk_ratio <= 5.0
     assert e.value_recent > 0
+
+
+def test_attachments_on_any_day_with_ties_and_unknown_customers() -> None:
+    rows = (
+        inter("c1", ["e2", "e1", "e2", "e1"])  # 2 and 2: a tie goes to the smaller id
+        + inter("c2", ["e1", "e2", "e2"])  # e2 has 2 of 3 by the end
+        + inter("c3", ["e1", "e1"])  # not in the customers table: never counted
+    )
+    interactions = pd.DataFrame(rows)
+    customers = pd.DataFrame({"customer_id": ["c1", "c2"], "churned_at": [None, None]})
+    employees = pd.DataFrame({"employee_id": ["e1", "e2"], "unit_id": ["U", "U"],
+                              "left": [None, None]})  # fmt: skip
+    people = load_people(interactions, customers, employees)
+    late, early = pd.Timestamp("2024-02-01"), pd.Timestamp("2024-01-09")  # early: 2 visits each
+
+    def pairs(day: pd.Timestamp, rule: AttachmentRule) -> set[tuple[str, str]]:
+        c, e = people.timeline.attached_before(day, rule)
+        return set(zip(people.customers[c], people.employees[e], strict=True))
+
+    def by_concentration(day: pd.Timestamp, rule: AttachmentRule) -> set[tuple[str, str]]:
+        a = attached_customers(concentration(interactions, before=day.date()), rule)
+        a = a[a["customer_id"].isin(customers["customer_id"])]
+        return set(zip(a["customer_id"], a["top_employee_id"], strict=True))
+
+    half, strict = AttachmentRule(0.5, 2), AttachmentRule(0.7, 2)
+    # Later day first, then an earlier one (the counts start again), then the later again.
+    assert pairs(late, half) == {("c1", "e1"), ("c2", "e2")} == by_concentration(late, half)
+    assert pairs(early, half) == {("c1", "e1"), ("c2", "e1")} == by_concentration(early, half)
+    assert pairs(late, strict) == set() == by_concentration(late, strict)
+    assert pairs(late, AttachmentRule(0.6, 2)) == {("c2", "e2")}
+    assert pairs(late, AttachmentRule(0.5, 4)) == {("c1", "e1")}  # c2 has only 3
+
+
+def test_overview_matches_concentration_on_the_demo(demo) -> None:
+    departures, alerts = attachment_overview(
+        demo.interactions, demo.customers, demo.employees, as_of=demo.end,
+        transactions=demo.transactions,
+    )  # fmt: skip
+    assert departures == departure_effects(
+        demo.interactions, demo.customers, demo.employees, as_of=demo.end,
+        transactions=demo.transactions,
+    )  # fmt: skip
+    assert alerts == dependency_alerts(
+        demo.interactions, demo.customers, demo.employees, as_of=demo.end,
+        transactions=demo.transactions,
+    )  # fmt: skip
+    assert len(departures) >= 10 and alerts
+    churned_at = pd.to_datetime(
+        demo.customers.to_pandas().set_index("customer_id")["churned_at"]
+    )  # fmt: skip
+    # The departed employee's customers, recounted the plain way: attached on the day they
+    # left and not churned by then.
+    for d in departures[:4]:
+        left = pd.Timestamp(d.left)
+        a = attached_customers(concentration(demo.interactions, before=d.left))
+        ids = a[a["top_employee_id"] == d.employee_id]["customer_id"]
+        gone = churned_at.reindex(ids)
+        expected = sorted(ids[(gone.isna() | (gone > left)).to_numpy()])
+        assert list(d.customer_ids) == expected and d.attached.n == len(expected)
+    conc = concentration(demo.interactions, before=demo.end + dt.timedelta(days=1))
+    active = churned_at[churned_at.isna() | (churned_at > pd.Timestamp(demo.end))].index
+    per = attached_by_employee(conc[conc["customer_id"].isin(active)]).set_index("employee_id")
+    for alert in alerts:
+        assert alert.customers == per.loc[alert.employee_id, "attached"]
 
 
 @settings(max_examples=60, deadline=None)

@@ -14,10 +14,13 @@ from scipy import stats
 from cxray.analytics.ex_cx import (
     correlation,
     ex_cx_by_unit,
+    ex_cx_overview,
     lagged_pairs,
     outcome_by,
+    score_by_many,
     unit_at_level,
 )
+from cxray.analytics.scores import enps, enps_by
 
 UNITS = pd.DataFrame(
     {
@@ -105,3 +108,48 @@ def test_ex_beside_cx_per_branch_with_departments_rolled_up() -> None:
     c = correlation([p.enps.value for p in lag], [p.nps_next.value for p in lag])
     x, y = [20, -60, 60, -20], [20, -60, 80, 0]
     assert c.r == pytest.approx(stats.pearsonr(x, y).statistic)
+
+
+def test_overview_gives_both_lists_from_one_count_of_the_answers() -> None:
+    q1, q2 = datetime(2025, 1, 1), datetime(2025, 4, 1)
+    ex = pd.DataFrame(_enps_rows("B1-D", 4, 1, q1) + _enps_rows("B2", 1, 3, q1)
+                      + _enps_rows("B2", 2, 2, q2))  # fmt: skip
+    cx = pd.DataFrame(_nps_rows("B1", 3, 1, q2) + _nps_rows("B2", 1, 1, q1)
+                      + _nps_rows("B2", 1, 4, q2))  # fmt: skip
+    pairs, lag = ex_cx_overview(ex, cx, UNITS, min_n=1)
+    assert pairs == ex_cx_by_unit(ex, cx, UNITS, min_n=1)
+    assert lag == lagged_pairs(ex, cx, UNITS, min_n=1)
+    by_unit = {p.unit_id: p for p in pairs}
+    # B1 (its department's answers): 4 promoters and 1 detractor of 5 employees (80 - 20);
+    # 3 promoters and 1 detractor of 4 customers (75 - 25).
+    assert by_unit["B1"].enps.value == pytest.approx(60.0)
+    assert by_unit["B1"].nps.value == pytest.approx(50.0)
+    # B2 over both quarters: employees 3 promoters, 5 detractors of 8; customers 2 and 5 of 7.
+    assert by_unit["B2"].enps.value == pytest.approx(-25.0)
+    assert by_unit["B2"].nps.value == pytest.approx(100 * (2 - 5) / 7)
+    # Lagged: eNPS of Q1 beside NPS of Q2, for B1 (60 / 50) and B2 (-50 / -60).
+    assert [(p.unit_id, p.enps.value, p.nps_next.value) for p in lag] == [
+        ("B1", pytest.approx(60.0), pytest.approx(50.0)),
+        ("B2", pytest.approx(-50.0), pytest.approx(-60.0)),
+    ]
+
+
+def test_several_breakdowns_in_one_aggregation_match_one_call_each() -> None:
+    q1, q2 = datetime(2025, 1, 1), datetime(2025, 4, 1)
+    rows = pd.DataFrame(_enps_rows("B1", 3, 1, q1) + _enps_rows("B2", 1, 2, q1)
+                        + _enps_rows("B2", 2, 0, q2))  # fmt: skip
+    rows.loc[len(rows)] = {"metric": "enps", "unit_id": "B1", "at": q2, "score": math.nan}
+    got = score_by_many("enps", rows, {"all": [], "unit": ["unit_id"],
+                                       "both": ["unit_id", "at"]}, min_n=1)  # fmt: skip
+    assert got["all"] == {None: enps(rows, min_n=1)}
+    assert got["unit"] == enps_by(rows, "unit_id", min_n=1)
+    assert list(got["unit"]) == ["B1", "B2"]
+    # B1: 3 promoters, 1 detractor (the unanswered row does not count); B2: 3 and 2 of 5.
+    assert got["unit"]["B1"].value == pytest.approx(50.0) and got["unit"]["B1"].n == 4
+    assert got["unit"]["B2"].value == pytest.approx(20.0)
+    both = enps_by(rows, ["unit_id", "at"], min_n=1)
+    assert list(got["both"].values()) == list(both.values())
+    # The group with only the unanswered row is absent, as with score_by.
+    assert [(u, pd.Timestamp(d)) for u, d in got["both"]] == [
+        ("B1", pd.Timestamp(q1)), ("B2", pd.Timestamp(q1)), ("B2", pd.Timestamp(q2)),
+    ]  # fmt: skip

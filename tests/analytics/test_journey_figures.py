@@ -199,3 +199,57 @@ def test_scores_from_counts_equal_the_scores_module(metric):
     assert [getattr(got, f) for f in fields] == pytest.approx([getattr(direct, f) for f in fields])
     assert (got.n, got.top, got.middle, got.bottom) == (direct.n, direct.top, direct.middle,
                                                         direct.bottom)  # fmt: skip
+
+
+class _WithExtraAnswers:
+    """Like the web's scoped store: ``responses`` come with extra rows from an in-memory
+    table (there, the protected employee answers), which Ibis names anew every time."""
+
+    def __init__(self, store: AnalyticsStore, extra: pa.Table) -> None:
+        self.store, self.extra = store, extra
+
+    def table(self, name: str, workspace: str):
+        import ibis
+
+        t = self.store.table(name, workspace)
+        if name != "responses":
+            return t
+        mem = ibis.memtable(self.extra)
+        return t.union(mem.select(*[mem[c].cast(t[c].type()).name(c) for c in t.columns]))
+
+
+def test_compiled_sql_serves_again_after_the_data_changed(store, monkeypatch):
+    import ibis
+
+    from cxray.analytics import journey_figures
+
+    compiled = []
+    to_sql = ibis.to_sql
+    monkeypatch.setattr(ibis, "to_sql", lambda *a, **k: compiled.append(1) or to_sql(*a, **k))
+    monkeypatch.setattr(journey_figures, "_SQL_CACHE", {})
+
+    def answer(key: str, customer: str, score: float) -> pa.Table:
+        return _rows("responses", [{"row_key": key, "response_id": key, "customer_id": customer,
+                                    "metric": "csat", "score": score, "scale_max": 5,
+                                    "touchpoint_id": "desk", "at": _t("2025-02-20")}])  # fmt: skip
+
+    extra = answer("x1", "c7", 5.0)
+    first = touchpoint_figures(_WithExtraAnswers(store, extra), WS, ["desk"], as_of=AS_OF, min_n=3)
+    # The in-memory answer counts: CSAT 3 satisfied of 5 (5, 4 and the extra 5) = 60 %.
+    assert (first["desk"].scores["csat"].n, first["desk"].scores["csat"].value) == (5, 60.0)
+    assert compiled, "the first figures compile their queries"
+    compiled.clear()
+    again = touchpoint_figures(_WithExtraAnswers(store, extra), WS, ["desk"], as_of=AS_OF, min_n=3)
+    assert again["desk"].as_dict() == first["desk"].as_dict() and not compiled
+
+    # New data and a later day: the same SQL, run on the new rows.
+    store.write("responses", answer("x2", "c4", 1.0))
+    later = touchpoint_figures(
+        _WithExtraAnswers(store, extra), WS, ["desk"], as_of=date(2025, 7, 1), min_n=3
+    )
+    assert not compiled
+    desk = later["desk"]
+    assert (desk.scores["csat"].n, desk.scores["csat"].top) == (6, 3)  # c4's 1 added
+    # c4 is low too but has no revenue (unpriced): still c3's 120 x the 40 % churn share.
+    assert (desk.churn.n, desk.churn.top) == (5, 2)
+    assert (desk.revenue_at_risk.value, desk.revenue_at_risk.n) == (pytest.approx(48.0), 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -63,3 +64,50 @@ def test_communication_load_per_week_and_channel_against_the_policy():
 def test_limit_comes_from_the_journey_then_the_default():
     assert communication_load(_journey(messages_per_week=5)).overloaded_weeks == []
     assert communication_load(_journey()).limit_per_week == 3
+
+
+def _booking(call_messages: int = 2) -> Journey:
+    """Booking by phone or online (alternatives), then the visit."""
+    call = tuple(
+        Communication(f"call {i}", "sms", timing="+1h", survey=i == 0) for i in range(call_messages)
+    )
+    steps = (
+        Step("call", "Call", owner="CALL", day=0, communications=call),
+        Step("online", "Online", alternative_to="call", owner="WEB", day=0,
+             communications=(Communication("booked", "email"),
+                             Communication("reminder", "email", timing="+1d"),
+                             Communication("tip", "email", timing="+2d"))),
+        Step("visit", "Visit", owner="CLINIC", day=3,
+             communications=(Communication("tomorrow", "sms", timing="-1d"),
+                             Communication("how was it", "sms", timing="+1d", survey=True))),
+    )  # fmt: skip
+    return Journey("b", "B", stages=(Stage("S", steps),))
+
+
+def test_only_the_heaviest_alternative_counts_in_the_load():
+    load = communication_load(_booking(), limit_per_week=4, survey_cap=4, survey_min_days=30)
+    # online (3 emails) outweighs call (2 sms): week 0 = 3 emails + visit's 2 sms = 5, not
+    # 7; the call's survey is not counted either, so one survey (the visit's).
+    assert load.alternatives_skipped == ["call"]
+    assert [(w.week, w.total) for w in load.weeks] == [(0, 5)]
+    assert load.weeks[0].by_channel == {"email": 3, "sms": 2}
+    assert load.overloaded_weeks == [0] and load.surveys == 1
+    assert load.as_dict()["alternatives_skipped"] == ["call"]
+
+
+def test_alternatives_of_equal_weight_keep_the_one_with_more_surveys_then_the_first():
+    # call with 3 sms (one survey) against online's 3 emails (none): call counts.
+    load = communication_load(_booking(call_messages=3), limit_per_week=6)
+    assert load.alternatives_skipped == ["online"]
+    assert load.weeks[0].by_channel == {"sms": 5} and load.surveys == 2
+    # Without the survey on either side, the first in journey order (call) is kept.
+    j = _booking(call_messages=3)
+    plain = tuple(replace(c, survey=False) for c in j.step("call").communications)
+    j = j.with_step(replace(j.step("call"), communications=plain))
+    assert communication_load(j).alternatives_skipped == ["online"]
+
+
+def test_no_seam_between_alternatives():
+    found = seams(_booking(), {})
+    # call (CALL) / online (WEB) are alternatives, not a hand-off; online -> visit is one.
+    assert [(s.before, s.after) for s in found] == [("online", "visit")]

@@ -112,3 +112,48 @@ def test_diff_summarises_and_shows_unified_lines():
 def test_timing_offsets():
     assert timing_days("-1d") == -1 and timing_days("+2w") == 14 and timing_days("6h") == 0.25
     assert timing_days("") == 0
+
+
+ALTERNATIVES = """\
+journey: booking
+name: Booking
+variant: as-is
+stages:
+  - name: Booking
+    steps:
+      - id: call
+        title: Booking by phone
+      - id: online
+        title: Booking online
+        alternative_to: call
+      - id: app
+        title: Booking in the app
+        alternative_to: online
+      - id: visit
+        title: Visit
+"""
+
+
+def test_alternative_steps_round_trip_and_group_through_each_other():
+    journey = load_journey(ALTERNATIVES)
+    assert dump_journey(journey) == ALTERNATIVES
+    assert journey.step("online").alternative_to == "call"
+    # app -> online -> call: one group of three, in journey order; visit is in none.
+    assert journey.alternatives() == [["call", "online", "app"]]
+
+
+@pytest.mark.parametrize(
+    ("replace_with", "line", "words"),
+    [
+        ("alternative_to: cal", 11, "'cal' is not the id of a step in this journey"),
+        ("alternative_to: online", 11, "cannot be an alternative to itself"),
+        ("alternative_to: on line", 11, "the alternative step id 'on line' is not a code"),
+    ],
+)
+def test_alternative_to_must_name_another_step_of_the_journey(replace_with, line, words):
+    text = ALTERNATIVES.replace("alternative_to: call", replace_with)
+    with pytest.raises(JourneyYamlError) as err:
+        load_journey(text, source="b.yaml")
+    assert [(p.line, words in p.message) for p in err.value.problems] == [(line, True)], str(
+        err.value
+    )

@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 DEFAULT_MIN_GROUP = 5
 EMPLOYEE_METRICS = ("enps", "internal_nps")
 POOLED = " (pooled)"  # appended to a unit's name when its cell holds pooled children
+# ``respondent_employee_id`` of an answer whose respondent gave only their unit (an internal
+# NPS form asks "your department" when the link does not say who answers): "unit:<code>".
+RESPONDENT_UNIT_PREFIX = "unit:"
 IDENTIFYING = ("customer_id", "respondent_employee_id", "employee_id", "language", "channel",
                "touchpoint_id")  # fmt: skip
 
@@ -175,14 +178,30 @@ def _depths(parent: dict[str, str | None]) -> dict[str, int]:
 
 
 def _respondent_units(df: pd.DataFrame, employees: TableLike | None) -> pd.Series:
-    """The respondent's unit: from the employees table when the respondent is known,
-    else the response's own unit (eNPS forms are sent per unit)."""
+    """The respondent's unit: from the employees table when the respondent is known, or
+    as given on the form ("unit:<code>"), else the response's own unit (eNPS forms are
+    sent per unit)."""
     own = df["unit_id"].where(df["metric"] != "internal_nps", None)
-    if employees is None or "respondent_employee_id" not in df:
+    if "respondent_employee_id" not in df:
+        return own
+    ids = df["respondent_employee_id"]
+    cut = len(RESPONDENT_UNIT_PREFIX)
+    given = pd.Series(
+        [
+            v[cut:]
+            if isinstance(v, str) and v.startswith(RESPONDENT_UNIT_PREFIX) and v[cut:]
+            else None
+            for v in ids
+        ],
+        index=df.index,
+        dtype=object,
+    )
+    own = given.where(given.notna(), own)
+    if employees is None:
         return own
     e = as_table(employees).select("employee_id", "unit_id").to_pandas()
     by_id = dict(zip(e["employee_id"], e["unit_id"], strict=True))
-    found = df["respondent_employee_id"].map(by_id)
+    found = ids.map(by_id)
     return found.where(found.notna(), own)
 
 

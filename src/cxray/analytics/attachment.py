@@ -32,14 +32,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxray.analytics.tables import as_table
 from cxray.errors import InvalidInputError
 
 if TYPE_CHECKING:
     import ibis
-    import pyarrow as pa
 
     TableLike = ibis.Table | pd.DataFrame | pa.Table
 
@@ -224,13 +226,54 @@ def dependency_alerts(
     """Employees still working on ``as_of`` (or with a leaving date after it) ranked by the
     recent revenue of the active customers attached to them: every employee with a known
     leaving date first, then the ``top`` largest dependencies."""
-    conc = concentration(interactions, before=as_of + timedelta(days=1))
-    cust = _customer_rows(customers)
-    active = cust[cust["churned_at"].isna() | (cust["churned_at"] > _day(as_of))]["customer_id"]
-    conc = conc[conc["customer_id"].isin(active)]
+    rule = (rule or AttachmentRule()).check()
+    people = load_people(interactions, customers, employees)
     value = customer_value(transactions, as_of=as_of) if transactions is not None else None
-    per = attached_by_employee(conc, value=value, rule=rule)
-    emp = _employee_rows(employees).set_index("employee_id")
+    return alerts_of(people, as_of=as_of, value=value, rule=rule, top=top,
+                     min_customers=min_customers)  # fmt: skip
+
+
+def alerts_of(
+    people: People,
+    *,
+    as_of: date,
+    value: pd.DataFrame | None,
+    rule: AttachmentRule,
+    top: int = 10,
+    min_customers: int = 1,
+) -> list[DependencyAlert]:
+    """:func:`dependency_alerts` on data loaded once by :func:`load_people`; ``value`` as
+    from :func:`customer_value`."""
+    cust_i, emp_i = people.timeline.attached_before(_day(as_of + timedelta(days=1)), rule)
+    churned = people.churned_at[cust_i]
+    active = np.isnat(churned) | (churned > _day(as_of).to_datetime64())
+    # Sorted by customer and employee, as attached_customers() leaves them, so the revenue
+    # sums below add up in the same order.
+    a = pd.DataFrame(
+        {
+            "customer_id": people.customers[cust_i[active]],
+            "top_employee_id": people.employees[emp_i[active]],
+        }
+    )
+    if value is not None and not a.empty:
+        a = a.merge(value, on="customer_id", how="left")
+    for c in ("revenue_to_date", "revenue_recent"):
+        if c not in a.columns:
+            a[c] = 0.0
+        a[c] = a[c].fillna(0.0)
+    per = (
+        a.groupby("top_employee_id")
+        .agg(
+            attached=("customer_id", "nunique"),
+            revenue_to_date=("revenue_to_date", "sum"),
+            revenue_recent=("revenue_recent", "sum"),
+        )
+        .reset_index()
+        .rename(columns={"top_employee_id": "employee_id"})
+        .sort_values(["attached", "employee_id"], ascending=[False, True])
+        .reset_index(drop=True)
+    )
+    emp = people.emp.set_index("employee_id")
     per = per[per["employee_id"].isin(emp.index)]
     left = per["employee_id"].map(emp["left"])
     working = left.isna() | (left > _day(as_of))
@@ -252,25 +295,147 @@ def dependency_alerts(
     ]
 
 
-# --- internals -------------------------------------------------------------------------------
-def _interaction_rows(interactions: TableLike) -> pd.DataFrame:
+# --- the data, loaded once -------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class People:
+    """What the attachment figures read, each table read once: the customers (sorted ids,
+    ``churned_at`` as datetime64, ``segment``), the employees' rows, the ids of the
+    employees seen in interactions (sorted) and the interactions as a :class:`Timeline`.
+    Customers are numbered by their position in ``customers``, employees in ``employees``;
+    interactions of customers missing from the customers table are left out (such customers
+    are never at risk nor active)."""
+
+    customers: np.ndarray
+    churned_at: np.ndarray
+    segment: np.ndarray
+    employees: np.ndarray
+    emp: pd.DataFrame
+    timeline: Timeline
+
+
+def load_people(interactions: TableLike, customers: TableLike, employees: TableLike) -> People:
+    cust = _customer_rows(customers)
+    cust = cust[cust["customer_id"].notna()].sort_values("customer_id", kind="stable")
+    ids = cust["customer_id"].to_numpy(dtype=object)
     t = as_table(interactions)
     _require(t.columns, ("customer_id", "employee_id", "touchpoint_id", "at"), "interactions")
     t = t.filter(t.customer_id.notnull() & t.employee_id.notnull())
-    df = t.select("customer_id", "touchpoint_id", "employee_id", "at").to_pandas()
-    df["touchpoint_id"] = df["touchpoint_id"].fillna("")
-    df["at"] = pd.to_datetime(df["at"])
-    return df
+    rows = t.select("customer_id", "touchpoint_id", "employee_id", "at").to_pyarrow()
+    # Codes computed in Arrow: no Python string per interaction is ever made.
+    c = _codes(rows["customer_id"], ids)
+    names = sorted(pc.unique(rows["employee_id"]).to_pylist())
+    e = _codes(rows["employee_id"], np.array(names, dtype=object))
+    tp = rows["touchpoint_id"]
+    if not pa.types.is_string(tp.type):
+        tp = tp.cast(pa.string())
+    tp = pc.fill_null(tp, "")
+    t_code = _codes(tp, np.array(pc.unique(tp).to_pylist(), dtype=object))
+    at = _datetimes(rows["at"])
+    keep = c >= 0
+    timeline = Timeline(c[keep], t_code[keep], e[keep], at[keep], n_employees=len(names))
+    return People(
+        customers=ids,
+        churned_at=cust["churned_at"].to_numpy(dtype="datetime64[ns]"),
+        segment=cust["segment"].fillna("").to_numpy(dtype=object),
+        employees=np.array(names, dtype=object),
+        emp=_employee_rows(employees),
+        timeline=timeline,
+    )
+
+
+class Timeline:
+    """Every interaction as an index into the (customer, touchpoint, employee) keys, in time
+    order. Counts are kept for the interactions before the last day asked for, so a run of
+    days in increasing order adds each interaction once, instead of recounting every
+    interaction on every day."""
+
+    def __init__(
+        self, c: np.ndarray, t: np.ndarray, e: np.ndarray, at: np.ndarray, *, n_employees: int
+    ) -> None:
+        order = np.argsort(at, kind="stable")
+        self.at = at[order]
+        n_t = int(t.max()) + 1 if len(t) else 1
+        self.n_e = max(n_employees, 1)
+        # One int64 key per (customer, touchpoint, employee); unique keys come sorted by
+        # (customer, touchpoint) and then employee id, which breaks ties in favour of the
+        # smaller id.
+        raw = ((c.astype(np.int64) * n_t + t) * self.n_e + e)[order]
+        keys, self.inv = np.unique(raw, return_inverse=True)
+        # Keys are sorted, so each (customer, touchpoint) is a run of them: number the runs.
+        of_key = keys // self.n_e
+        starts = np.r_[True, of_key[1:] != of_key[:-1]] if len(keys) else np.zeros(0, bool)
+        self.key_group = np.cumsum(starts) - 1
+        groups = of_key[starts]
+        self.key_employee = keys % self.n_e
+        self.group_customer = groups // n_t
+        self.k = np.zeros(len(keys), dtype=np.int64)  # interactions per key so far
+        self.n = np.zeros(len(groups), dtype=np.int64)  # per (customer, touchpoint) so far
+        self.seen = 0
+
+    def attached_before(
+        self, day: pd.Timestamp, rule: AttachmentRule
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(customer code, employee code) of every attachment from interactions before
+        ``day``, sorted; a customer attached to one person at two touchpoints appears once."""
+        stop = int(np.searchsorted(self.at, day.to_datetime64(), side="left"))
+        if stop < self.seen:  # an earlier day than the last one: count again from the start
+            self.k[:] = 0
+            self.n[:] = 0
+            self.seen = 0
+        if stop > self.seen:
+            new = self.inv[self.seen : stop]
+            self.k += np.bincount(new, minlength=len(self.k))
+            self.n += np.bincount(self.key_group[new], minlength=len(self.n))
+            self.seen = stop
+        n = self.n[self.key_group]
+        # The top employee's share reaches the threshold exactly when some employee's does;
+        # the same division as in concentration(), so the same ties at the threshold.
+        ok = (n >= rule.min_interactions) & (n > 0)
+        ok &= self.k / np.maximum(n, 1) >= rule.threshold
+        cand = np.flatnonzero(ok)
+        g = self.key_group[cand]
+        if len(g) > 1 and bool(np.any(g[1:] == g[:-1])):
+            # At a threshold of 1/2 or less two employees can both reach it: the top one
+            # (most interactions, then the smaller id) is the one the customer is attached to.
+            order = np.lexsort((cand, -self.k[cand], g))
+            cand, g = cand[order], g[order]
+            first = np.r_[True, g[1:] != g[:-1]]
+            cand, g = cand[first], g[first]
+        both = np.unique(self.group_customer[g] * self.n_e + self.key_employee[cand])
+        return (both // self.n_e, both % self.n_e)
+
+
+# --- internals -------------------------------------------------------------------------------
+def _codes(values: pa.ChunkedArray | pa.Array, names: np.ndarray) -> np.ndarray:
+    """Each value's position in ``names`` (-1 when absent), as int64."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    value_set = pa.array(list(names), type=values.type) if len(names) else pa.array([], values.type)
+    found = pc.index_in(values, value_set=value_set)
+    return pc.fill_null(found, -1).to_numpy().astype(np.int64)
+
+
+def _datetimes(values: pa.ChunkedArray) -> np.ndarray:
+    """A timestamp column as datetime64[ns] (text and dates are parsed as pandas would)."""
+    if pa.types.is_date(values.type):
+        values = values.cast(pa.timestamp("us"))
+    if pa.types.is_timestamp(values.type) and values.type.tz is None:
+        return values.to_numpy().astype("datetime64[ns]")
+    return pd.to_datetime(values.to_pandas()).to_numpy(dtype="datetime64[ns]")
 
 
 def _customer_rows(customers: TableLike) -> pd.DataFrame:
     t = as_table(customers)
     _require(t.columns, ("customer_id", "churned_at"), "customers")
     cols = ["customer_id", "churned_at"] + (["segment"] if "segment" in t.columns else [])
-    df = t.select(*cols).to_pandas()
-    df["churned_at"] = pd.to_datetime(df["churned_at"])
-    if "segment" not in df:
-        df["segment"] = ""
+    rows = t.select(*cols).to_pyarrow()
+    df = pd.DataFrame(
+        {
+            "customer_id": rows["customer_id"].to_pandas(),
+            "churned_at": _datetimes(rows["churned_at"]),
+            "segment": rows["segment"].to_pandas() if "segment" in cols else "",
+        }
+    )
     return df.drop_duplicates("customer_id")
 
 
@@ -287,12 +452,35 @@ def _employee_rows(employees: TableLike) -> pd.DataFrame:
     return df.drop_duplicates("employee_id")
 
 
-def _tx_rows(transactions: TableLike) -> pd.DataFrame:
+@dataclass(frozen=True, slots=True)
+class Payments:
+    """Transactions as arrays: customer code (as in :class:`People`, -1 for others), time
+    and amount, in the table's order."""
+
+    customer: np.ndarray
+    at: np.ndarray
+    amount: np.ndarray
+
+    def of(self, mask: np.ndarray, start: pd.Timestamp, end: pd.Timestamp) -> float:
+        """Revenue from customers flagged in ``mask`` (by code) in [start, end)."""
+        flagged = np.r_[mask, False][self.customer]  # -1 reads the extra False
+        sel = flagged & (self.at < end.to_datetime64()) & (self.at >= start.to_datetime64())
+        # NaN amounts count as nothing, as pandas' sum skips them.
+        return float(np.nansum(self.amount[sel]))
+
+
+def load_payments(transactions: TableLike, people: People) -> Payments:
     t = as_table(transactions)
     _require(t.columns, ("customer_id", "at", "amount"), "transactions")
-    df = t.select("customer_id", "at", "amount").to_pandas()
-    df["at"] = pd.to_datetime(df["at"])
-    return df
+    rows = t.select("customer_id", "at", "amount").to_pyarrow()
+    amount = rows["amount"]
+    if not pa.types.is_floating(amount.type):
+        amount = amount.cast(pa.float64())
+    return Payments(
+        customer=_codes(rows["customer_id"], people.customers),
+        at=_datetimes(rows["at"]),
+        amount=pc.fill_null(amount, float("nan")).to_numpy().astype(np.float64),
+    )
 
 
 def _require(have: Sequence[str], needed: Sequence[str], what: str) -> None:

@@ -24,12 +24,15 @@ from cxray.analytics.attachment import (
     DEFAULT_WINDOW_DAYS,
     MIN_COMPARABLE,
     AttachmentRule,
-    _customer_rows,
+    DependencyAlert,
+    Payments,
+    People,
     _day,
-    _employee_rows,
-    _interaction_rows,
     _num,
-    _tx_rows,
+    alerts_of,
+    customer_value,
+    load_payments,
+    load_people,
 )
 from cxray.analytics.results import Score
 from cxray.analytics.scores import proportion
@@ -109,58 +112,98 @@ def departure_effects(
     ``as_of`` and at least ``min_attached`` attached customers at risk; most attached first.
     """
     rule = (rule or AttachmentRule()).check()
-    if window_days < 1:
-        raise InvalidInputError(f"window_days {window_days} must be at least 1, e.g. 180")
-    pairs = _interaction_rows(interactions)
-    cust = _customer_rows(customers)
-    emp = _employee_rows(employees)
-    emp_unit = emp.set_index("employee_id")["unit_id"].to_dict()
-    emp_left = emp.set_index("employee_id")["left"].to_dict()
-    done = emp[emp["left"].notna() & (emp["left"] + pd.Timedelta(days=window_days) <= _day(as_of))]
+    _check_window(window_days)
+    people = load_people(interactions, customers, employees)
+    pay = None if transactions is None else load_payments(transactions, people)
+    return departures_of(people, pay, as_of=as_of, window_days=window_days, rule=rule,
+                         min_attached=min_attached, employee_ids=employee_ids)  # fmt: skip
+
+
+def attachment_overview(
+    interactions: TableLike,
+    customers: TableLike,
+    employees: TableLike,
+    *,
+    as_of: date,
+    transactions: TableLike | None = None,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    rule: AttachmentRule | None = None,
+    min_attached: int = 1,
+    top: int = 10,
+) -> tuple[list[DepartureEffect], list[DependencyAlert]]:
+    """:func:`departure_effects` and :func:`~cxray.analytics.attachment.dependency_alerts`
+    together, reading each table once (the People page shows both)."""
+    rule = (rule or AttachmentRule()).check()
+    _check_window(window_days)
+    people = load_people(interactions, customers, employees)
+    pay = None if transactions is None else load_payments(transactions, people)
+    departures = departures_of(people, pay, as_of=as_of, window_days=window_days, rule=rule,
+                               min_attached=min_attached)  # fmt: skip
+    # After the departures: as_of comes after every departure's day, so the counts go on.
+    value = customer_value(transactions, as_of=as_of) if transactions is not None else None
+    alerts = alerts_of(people, as_of=as_of, value=value, rule=rule, top=top)
+    return departures, alerts
+
+
+def departures_of(
+    people: People,
+    payments: Payments | None,
+    *,
+    as_of: date,
+    window_days: int,
+    rule: AttachmentRule,
+    min_attached: int = 1,
+    employee_ids: Sequence[str] | None = None,
+) -> list[DepartureEffect]:
+    """:func:`departure_effects` on data loaded once (:func:`load_people`)."""
+    emp = people.emp
+    window = pd.Timedelta(days=window_days)
+    done = emp[emp["left"].notna() & (emp["left"] + window <= _day(as_of))]
     if employee_ids is not None:
         done = done[done["employee_id"].isin(list(employee_ids))]
-    tx = None if transactions is None else _tx_rows(transactions)
-    # Integer codes once (sorted, so ties go to the smaller employee id); each departure then
-    # counts and ranks numbers with numpy instead of grouping strings.
-    c_code, c_names = pd.factorize(pairs["customer_id"], sort=True)
-    t_code, _ = pd.factorize(pairs["touchpoint_id"], sort=True)
-    e_code, e_names = pd.factorize(pairs["employee_id"], sort=True)
-    at = pairs["at"].to_numpy()
-    known = np.asarray(c_names.isin(cust["customer_id"]))
-    cust = cust.set_index("customer_id").reindex(c_names)
-    churned_at = cust["churned_at"].to_numpy()
-    segment = cust["segment"].fillna("").to_numpy()
-    e_left = pd.to_datetime(pd.Series(e_names).map(emp_left)).to_numpy()
-    e_unit = pd.Series(e_names).map(emp_unit).to_numpy()
+    # In order of leaving, so the timeline only ever adds interactions.
+    done = done.sort_values("left", kind="stable")
+    names = people.employees
+    code_of = {name: i for i, name in enumerate(names)}
+    by_id = emp.set_index("employee_id")
+    e_left = pd.to_datetime(pd.Series(names, dtype=object).map(by_id["left"])).to_numpy(
+        dtype="datetime64[ns]"
+    )
+    units = pd.Series(names, dtype=object).map(by_id["unit_id"])
+    unit_code, unit_names = pd.factorize(units)  # -1 for employees missing from the table
+    unit_of = {u: i for i, u in enumerate(unit_names)}
+    strata, segment = np.unique(people.segment, return_inverse=True)
+    churned_at = people.churned_at
+    n_c = len(people.customers)
     out: list[DepartureEffect] = []
-    timeline = _Timeline(c_code, t_code, e_code, at, rule)
     for row in done.itertuples(index=False):
         left = row.left
-        cust_i, emp_i = timeline.attached_before(left.to_datetime64())
-        at_risk = known[cust_i] & (pd.isna(churned_at[cust_i]) | (churned_at[cust_i] > left))
+        end = left + window
+        cust_i, emp_i = people.timeline.attached_before(left, rule)
+        ca = churned_at[cust_i]
+        at_risk = np.isnat(ca) | (ca > left.to_datetime64())
         cust_i, emp_i = cust_i[at_risk], emp_i[at_risk]
-        end = left + pd.Timedelta(days=window_days)
-        churned = ~pd.isna(churned_at[cust_i]) & (churned_at[cust_i] <= end)
-        hits = np.flatnonzero(e_names == row.employee_id)
-        me = hits[0] if len(hits) else -1
-        is_mine = emp_i == me
+        is_mine = emp_i == code_of.get(row.employee_id, -1)
         mine_c = np.unique(cust_i[is_mine])
         if len(mine_c) < min_attached:
             continue
-        stayed = pd.isna(e_left[emp_i]) | (e_left[emp_i] > end)
-        other = stayed & ~is_mine & ~np.isin(cust_i, mine_c)
-        same = other & (e_unit[emp_i] == row.unit_id)
-        comparison, chosen = "unit", same
-        if len(np.unique(cust_i[same])) < MIN_COMPARABLE:
-            comparison, chosen = "workspace", other
-        mine = _frame(cust_i[is_mine], churned[is_mine], segment)
-        cmp = _frame(cust_i[chosen], churned[chosen], segment)
-        rr, lo, hi = mantel_haenszel_rr(mine, cmp)
+        mine_mask = np.zeros(n_c, dtype=bool)
+        mine_mask[mine_c] = True
+        el = e_left[emp_i]
+        stayed = np.isnat(el) | (el > end.to_datetime64())
+        other = stayed & ~is_mine & ~mine_mask[cust_i]
+        same = other & (unit_code[emp_i] == unit_of.get(row.unit_id, -2))
+        comparison, cmp_c = "unit", np.unique(cust_i[same])
+        if len(cmp_c) < MIN_COMPARABLE:
+            comparison, cmp_c = "workspace", np.unique(cust_i[other])
+        churned = ~np.isnat(churned_at) & (churned_at <= end.to_datetime64())
+        rr, lo, hi = _mh_counts(
+            *_by_stratum(segment[mine_c], churned[mine_c], len(strata)),
+            *_by_stratum(segment[cmp_c], churned[cmp_c], len(strata)),
+        )
         value = 0.0
-        if tx is not None:
-            recent = tx[(tx["at"] < left) & (tx["at"] >= left - pd.Timedelta(days=365))]
-            ids = c_names[mine["c"].to_numpy()]
-            value = float(recent[recent["customer_id"].isin(ids)]["amount"].sum())
+        if payments is not None:
+            value = payments.of(mine_mask, left - pd.Timedelta(days=365), left)
         out.append(
             DepartureEffect(
                 employee_id=row.employee_id,
@@ -168,14 +211,14 @@ def departure_effects(
                 unit_id=row.unit_id,
                 left=left.date(),
                 window_days=window_days,
-                attached=proportion(int(mine["churned"].sum()), len(mine), metric="churn"),
-                comparable=proportion(int(cmp["churned"].sum()), len(cmp), metric="churn"),
+                attached=proportion(int(churned[mine_c].sum()), len(mine_c), metric="churn"),
+                comparable=proportion(int(churned[cmp_c].sum()), len(cmp_c), metric="churn"),
                 risk_ratio=rr,
                 rr_low=lo,
                 rr_high=hi,
                 comparison=comparison,
                 value_recent=value,
-                customer_ids=tuple(c_names[mine["c"].to_numpy()]),
+                customer_ids=tuple(people.customers[mine_c]),
             )
         )
     return sorted(out, key=lambda d: (-d.attached.n, d.employee_id))
@@ -199,13 +242,23 @@ def mantel_haenszel_rr(
         if strata in unexposed
         else unexposed.assign(_s="")
     )
-    a = e.groupby("_s")["churned"].agg(["sum", "count"])
-    b = u.groupby("_s")["churned"].agg(["sum", "count"])
-    both = a.join(b, lsuffix="_1", rsuffix="_0", how="inner")
-    if both.empty:
+    names = np.unique(np.r_[e["_s"].to_numpy(dtype=object), u["_s"].to_numpy(dtype=object)])
+    pos = {v: i for i, v in enumerate(names)}
+    counts = []
+    for side in (e, u):
+        codes = np.array([pos[v] for v in side["_s"]], dtype=np.int64)
+        counts += _by_stratum(codes, side["churned"].to_numpy(dtype=bool), len(names))
+    return _mh_counts(*counts, confidence=confidence)
+
+
+def _mh_counts(
+    a1: np.ndarray, n1: np.ndarray, a0: np.ndarray, n0: np.ndarray, *, confidence: float = 0.95
+) -> tuple[float, float, float]:
+    """:func:`mantel_haenszel_rr` from churned and counts per stratum (strata in order)."""
+    both = (n1 > 0) & (n0 > 0)
+    if not both.any():
         return (math.nan, math.nan, math.nan)
-    a1, n1 = both["sum_1"].to_numpy(float), both["count_1"].to_numpy(float)
-    a0, n0 = both["sum_0"].to_numpy(float), both["count_0"].to_numpy(float)
+    a1, n1, a0, n0 = (x[both].astype(float) for x in (a1, n1, a0, n0))
     big_n = n1 + n0
     num = np.sum(a1 * n0 / big_n)
     den = np.sum(a0 * n1 / big_n)
@@ -218,49 +271,14 @@ def mantel_haenszel_rr(
     return (float(rr), float(rr * math.exp(-z * se)), float(rr * math.exp(z * se)))
 
 
-# --- internals ---------------------------------------------------------------------------------
-class _Timeline:
-    """Every interaction as an index into the (customer, touchpoint, employee) keys, in time
-    order, so the attachments on any day come from counting a prefix: one ``bincount`` and a
-    few ``reduceat`` per day, instead of a sort of all interactions per departure."""
-
-    def __init__(
-        self, c: np.ndarray, t: np.ndarray, e: np.ndarray, at: np.ndarray, rule: AttachmentRule
-    ) -> None:
-        self.rule = rule
-        order = np.argsort(at, kind="stable")
-        self.at = at[order]
-        n_t = int(t.max()) + 1 if len(t) else 1
-        self.n_e = int(e.max()) + 1 if len(e) else 1
-        # One int64 key per (customer, touchpoint, employee); unique keys come sorted by
-        # (customer, touchpoint) and then employee id, which breaks ties in favour of the
-        # smaller id.
-        raw = ((c.astype(np.int64) * n_t + t) * self.n_e + e)[order]
-        self.keys, self.inv = np.unique(raw, return_inverse=True)
-        ct = self.keys // self.n_e
-        self.starts = np.flatnonzero(np.r_[True, ct[1:] != ct[:-1]]) if len(ct) else np.array([])
-        self.sizes = np.diff(np.r_[self.starts, len(self.keys)])
-        self.customer = (ct // n_t)[self.starts] if len(ct) else np.array([], dtype=np.int64)
-
-    def attached_before(self, day: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
-        """(customer code, employee code) of every attachment from interactions before
-        ``day``; a customer attached to one person at two touchpoints appears once."""
-        empty = (np.array([], dtype=np.int64), np.array([], dtype=np.int64))
-        prefix = int(np.searchsorted(self.at, day, side="left"))
-        if prefix == 0 or len(self.keys) == 0:
-            return empty
-        k = np.bincount(self.inv[:prefix], minlength=len(self.keys))
-        n = np.add.reduceat(k, self.starts)
-        top = np.maximum.reduceat(k, self.starts)
-        pos = np.where(k == np.repeat(top, self.sizes), np.arange(len(k)), len(k))
-        first_top = np.minimum.reduceat(pos, self.starts)
-        ok = (n >= self.rule.min_interactions) & (n > 0)
-        ok &= top / np.maximum(n, 1) >= self.rule.threshold  # a share, as in concentration()
-        emp = self.keys[first_top[ok]] % self.n_e
-        both = np.unique(self.customer[ok] * self.n_e + emp)
-        return (both // self.n_e, both % self.n_e)
+def _check_window(window_days: int) -> None:
+    if window_days < 1:
+        raise InvalidInputError(f"window_days {window_days} must be at least 1, e.g. 180")
 
 
-def _frame(cust: np.ndarray, churned: np.ndarray, segment: np.ndarray) -> pd.DataFrame:
-    df = pd.DataFrame({"c": cust, "churned": churned}).drop_duplicates("c")
-    return df.assign(segment=segment[df["c"].to_numpy()])
+def _by_stratum(stratum: np.ndarray, churned: np.ndarray, n: int) -> list[np.ndarray]:
+    """Churned and customers per stratum code."""
+    return [
+        np.bincount(stratum, weights=churned.astype(np.int64), minlength=n).astype(np.int64),
+        np.bincount(stratum, minlength=n),
+    ]

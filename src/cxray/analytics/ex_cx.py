@@ -92,15 +92,96 @@ def ex_cx_by_unit(
 ) -> list[UnitPair]:
     """eNPS (``employee_cells``: protected rows, metric ``enps``, ``unit_id`` = the cell's
     unit) and customer NPS per unit of ``level``; units with answers on both sides only."""
-    to_level = unit_at_level(units, level)
+    e, c = _grouped(employee_cells, customer_responses, unit_at_level(units, level))
+    return _unit_pairs(e, c, min_n)
+
+
+def ex_cx_overview(
+    employee_cells: pd.DataFrame,
+    customer_responses: TableLike,
+    units: TableLike,
+    *,
+    level: str = "branch",
+    min_n: int = 30,
+) -> tuple[list[UnitPair], list[LaggedPair]]:
+    """:func:`ex_cx_by_unit` and :func:`lagged_pairs` together, reading the org chart and
+    counting the customers' answers once for both."""
+    e, c = _grouped(employee_cells, customer_responses, unit_at_level(units, level))
+    if e.empty or c.empty:
+        return _unit_pairs(e, c, min_n), _lagged(e, c, min_n)
+    # One aggregation per side for both groupings instead of one per grouping.
+    both = {"unit": ["group"], "quarter": ["group", "q"]}
+    ex = score_by_many("enps", e, both, weight="n", min_n=min_n)
+    cx = score_by_many("nps", c, both, weight="n", min_n=min_n)
+    return (
+        _unit_pairs(e, c, min_n, ex["unit"], cx["unit"]),
+        _lagged(e, c, min_n, ex["quarter"], cx["quarter"]),
+    )
+
+
+def _grouped(
+    employee_cells: pd.DataFrame, customer_responses: TableLike, to_level: dict[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Employees' eNPS rows and customers' NPS counts, each with its unit at the level
+    (``group``) and quarter (``q``)."""
     e = employee_cells[employee_cells["metric"] == "enps"]
     e = e.assign(group=e["unit_id"].map(lambda x: to_level.get(x, x)), n=1)
+    if "at" in e.columns:  # the quarter is needed by the lagged pairs only
+        e = e.assign(q=[wave_start(v) for v in pd.to_datetime(e["at"])])
     c = _customer_nps_counts(customer_responses)
     c = c.assign(group=c["unit_id"].map(lambda x: to_level.get(x, x)))
+    return e, c
+
+
+def _unit_pairs(
+    e: pd.DataFrame, c: pd.DataFrame, min_n: int, ex: dict | None = None, cx: dict | None = None
+) -> list[UnitPair]:
     cols = ["metric", "score", "group", "n"]
-    ex = score_by("enps", e[cols], "group", weight="n", min_n=min_n) if len(e) else {}
-    cx = score_by("nps", c[cols], "group", weight="n", min_n=min_n) if len(c) else {}
+    if ex is None:
+        ex = score_by("enps", e[cols], "group", weight="n", min_n=min_n) if len(e) else {}
+    if cx is None:
+        cx = score_by("nps", c[cols], "group", weight="n", min_n=min_n) if len(c) else {}
     return [UnitPair(str(k), ex[k], cx[k]) for k in sorted(set(ex) & set(cx), key=str)]
+
+
+def score_by_many(
+    metric: str,
+    frame: pd.DataFrame,
+    groupings: dict[str, list[str]],
+    *,
+    weight: str | None = None,
+    min_n: int = 30,
+) -> dict[str, dict[Any, Score]]:
+    """:func:`~cxray.analytics.scores.score_by` for several groupings of one small frame in
+    one aggregation (each call costs a query compiled and run; the frame is a few thousand
+    rows): the frame is repeated once per grouping with that grouping's key as a number.
+    Every group sums the same rows as its own call would, so the scores are the same, keyed
+    the same way (``[]`` gives one group, keyed ``None``) and in the same order."""
+    parts, keys = [], {}
+    for i, (name, cols) in enumerate(groupings.items()):
+        if cols:
+            g = frame.groupby(cols, sort=True, dropna=False)
+            code = g.ngroup().to_numpy()
+            values = [_null_to_none(v) for v in g.size().index]
+        else:
+            code, values = np.zeros(len(frame), dtype=np.int64), [None]
+        keys[name] = values
+        parts.append(frame.assign(_grouping=i, _key=code))
+    stacked = pd.concat(parts, ignore_index=True)
+    cols = ["metric", "score", "_grouping", "_key"] + ([weight] if weight else [])
+    cols = [c for c in cols if c in stacked.columns]
+    found = score_by(metric, stacked[cols], ["_grouping", "_key"], weight=weight, min_n=min_n)
+    out: dict[str, dict[Any, Score]] = {name: {} for name in groupings}
+    for (i, code), score in found.items():
+        name = list(groupings)[i]
+        out[name][keys[name][code]] = score
+    return out
+
+
+def _null_to_none(v: Any) -> Any:
+    if isinstance(v, tuple):
+        return tuple(_null_to_none(x) for x in v)
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
 
 
 def correlation(x: list[float], y: list[float], *, confidence: float = 0.95) -> Correlation:
@@ -142,17 +223,20 @@ def lagged_pairs(
     min_n: int = 30,
 ) -> list[LaggedPair]:
     """eNPS of a unit in quarter q beside its customer NPS in quarter q+1."""
-    to_level = unit_at_level(units, level)
-    e = employee_cells[employee_cells["metric"] == "enps"]
-    e = e.assign(group=e["unit_id"].map(lambda x: to_level.get(x, x)), n=1,
-                 q=[wave_start(v) for v in pd.to_datetime(e["at"])])  # fmt: skip
-    c = _customer_nps_counts(customer_responses)
-    c = c.assign(group=c["unit_id"].map(lambda x: to_level.get(x, x)))
+    e, c = _grouped(employee_cells, customer_responses, unit_at_level(units, level))
+    return _lagged(e, c, min_n)
+
+
+def _lagged(
+    e: pd.DataFrame, c: pd.DataFrame, min_n: int, ex: dict | None = None, cx: dict | None = None
+) -> list[LaggedPair]:
     if e.empty or c.empty:
         return []
     cols = ["metric", "score", "group", "q", "n"]
-    ex = score_by("enps", e[cols], ["group", "q"], weight="n", min_n=min_n)
-    cx = score_by("nps", c[cols], ["group", "q"], weight="n", min_n=min_n)
+    if ex is None:
+        ex = score_by("enps", e[cols], ["group", "q"], weight="n", min_n=min_n)
+    if cx is None:
+        cx = score_by("nps", c[cols], ["group", "q"], weight="n", min_n=min_n)
     out = []
     for (group, q), s in ex.items():
         nxt = _next_quarter(q)

@@ -22,6 +22,7 @@ For each touchpoint code (one grouped query per figure, for all touchpoints at o
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -33,7 +34,7 @@ import pyarrow as pa
 from scipy import stats
 
 from cxray.analytics import scores
-from cxray.analytics.money import value_at_risk
+from cxray.analytics.money import _value_at_risk_blocks, _value_at_risk_frame
 from cxray.analytics.reports import customers_left_on
 from cxray.analytics.results import Score
 from cxray.analytics.text_report import ThemeFigure, _themes
@@ -150,6 +151,7 @@ def touchpoint_figures(
     codes = list(dict.fromkeys(c for c in codes if c))
     if not codes:
         return {}
+    source = _Tables(source)
     interactions = source.table("interactions", workspace)
     interactions = interactions.filter(interactions.touchpoint_id.isin(codes))
     responses = source.table("responses", workspace)
@@ -183,6 +185,21 @@ def touchpoint_figures(
     }
 
 
+class _Tables:
+    """``source`` with each table built once per map: building one asks DuckDB for its
+    columns, and the same one also makes the same expression (a hit in the SQL kept)."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.built: dict[tuple[str, str], ibis.Table] = {}
+
+    def table(self, name: str, workspace: str) -> ibis.Table:
+        key = (name, workspace)
+        if key not in self.built:
+            self.built[key] = self.source.table(name, workspace)
+        return self.built[key]
+
+
 # --- the figures -----------------------------------------------------------------------------
 def _last_day(source: Source, workspace: str) -> date:
     """The last day with an interaction: churn windows must end by then to be watched."""
@@ -207,7 +224,8 @@ def _reach_and_churn(
     c = customers.select("customer_id", "churned_at")
     j = last.left_join(c, last.customer_id == c.customer_id)
     cutoff = datetime.combine(as_of - timedelta(days=WINDOW_DAYS), datetime.max.time())
-    watched = j.last_at <= cutoff
+    j = j.cross_join(_bounds(cutoff=cutoff))
+    watched = j.last_at <= j.cutoff
     day = j.last_at.cast("date")
     hit = (
         watched
@@ -327,19 +345,48 @@ def _revenue_at_risk(
     tx = source.table("transactions", workspace)
     since = datetime.combine(as_of - timedelta(days=365), datetime.max.time())
     until = datetime.combine(as_of, datetime.max.time())
-    recent = tx.filter((tx.at > since) & (tx.at <= until) & tx.customer_id.notnull())
+    tx = tx.cross_join(_bounds(since=since, until=until))
+    recent = tx.filter((tx.at > tx.since) & (tx.at <= tx.until) & tx.customer_id.notnull())
     revenue = recent.group_by("customer_id").aggregate(clv=recent.amount.sum())
     customers = source.table("customers", workspace).select("customer_id", "churned")
     # One value_at_risk over every touchpoint: each answer is first marked low or not by its
-    # own touchpoint's metric (0 = low, 10 = not), then read as NPS, whose low is <= 6.
-    r = responses.filter(responses.score.notnull())
-    own = ibis.cases(*((r.touchpoint_id == code, metric) for code, metric in priced.items()))
-    r = r.filter(r.metric == own)
-    low = ibis.cases(
-        *((r.metric == m, r.score <= scores._spec(m).bottom_to) for m in set(priced.values()))
+    # own touchpoint's metric (0 = low, 10 = not), then read as NPS, whose low is <= 6. Which
+    # metric each touchpoint is priced on is a table, not literals in the SQL, so that the
+    # compiled query serves again when the data changes.
+    own = ibis.memtable(
+        pa.table(
+            {
+                "touchpoint_id": pa.array(list(priced), pa.string()),
+                "metric": pa.array(list(priced.values()), pa.string()),
+                "bottom_to": pa.array(
+                    [float(scores._spec(m).bottom_to) for m in priced.values()], pa.float64()
+                ),
+            }
+        )
     )
-    r = r.mutate(score=ibis.ifelse(low, 0.0, 10.0), metric=ibis.literal("nps"))
-    frame = value_at_risk(r, customers, revenue, 1.0, by="touchpoint_id", metric="nps", n_boot=200)
+    r = responses.filter(responses.score.notnull())
+    r = r.join(own, ["touchpoint_id", "metric"])
+    r = r.mutate(score=ibis.ifelse(r.score <= r.bottom_to, 0.0, 10.0), metric=ibis.literal("nps"))
+    by = "touchpoint_id"
+    blocks = _value_at_risk_blocks(
+        r,
+        customers,
+        revenue,
+        1.0,
+        by=by,
+        low_score_threshold=None,
+        metric="nps",
+        customer="customer_id",
+        score="score",
+        at="at",
+        clv_column="clv",
+        p_column="p",
+    )
+    # value_at_risk(..., n_boot=200), with its query run through the kept SQL. The blocks
+    # are put in a fixed order first: the bootstrap draws follow the rows' order, which
+    # DuckDB does not promise, so the same data always gives the same interval.
+    per_block = _frame(blocks).sort_values([by, "_cx_block"], kind="stable", ignore_index=True)
+    frame = _value_at_risk_frame(per_block, by=by, n_boot=200, seed=0, confidence=0.95)
     out: dict[str, Money] = {}
     for row in frame.to_dict("records"):
         p = churn[row["touchpoint_id"]].value / 100
@@ -381,28 +428,88 @@ def _themes_by_touchpoint(
     }
 
 
-_SQL_CACHE: dict[Any, str] = {}
+def _bounds(**values: datetime) -> ibis.Table:
+    """One row of timestamps to compare with: as data, not as literals in the SQL, so that
+    the compiled query serves again on the next day's data."""
+    return ibis.memtable(
+        pa.table({k: pa.array([v], pa.timestamp("us")) for k, v in values.items()})
+    )
+
+
+_SQL_CACHE: dict[Any, tuple[str, tuple[str, ...]]] = {}
 _SQL_CACHE_SIZE = 256
+_MEM = "_cx_journey_mem_{}_"  # stands for the i-th in-memory table in a cached query
 
 
 def _arrow(expr: ibis.Table) -> pa.Table:
     """Run ``expr``. On DuckDB the compiled SQL is kept per expression: compiling (Ibis and
     sqlglot, pure Python) costs more than DuckDB takes to run these queries, and a map opened
-    again, or after an import, asks the same questions of new data."""
+    again, or after an import, asks the same questions of new data.
+
+    In-memory tables (the protected employee answers, the window bounds) get new names on
+    every call, so the key and the kept SQL use a placeholder for each, by position; the
+    run puts the name of its copy of the table in.
+    """
     backend = expr._find_backend()
-    # In-memory tables must be registered by Ibis on each run: no shortcut for those.
-    if getattr(backend, "name", "") != "duckdb" or expr.op().find(ops.InMemoryTable):
+    if getattr(backend, "name", "") != "duckdb":
         return expr.to_pyarrow()
-    key = expr.op()
-    sql = _SQL_CACHE.get(key)
-    if sql is None:
-        sql = str(ibis.to_sql(expr, dialect="duckdb"))
+    from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+    op = expr.op()
+    mems = list(dict.fromkeys(op.find(ops.InMemoryTable)))
+    key = (
+        op.replace({m: ops.UnboundTable(_MEM.format(i), m.schema) for i, m in enumerate(mems)})
+        if mems
+        else op
+    )
+    found = _SQL_CACHE.get(key)
+    if found is None:
+        sql = str(ibis.to_sql(key.to_expr(), dialect="duckdb"))
+        found = (sql, tuple(f'"{_MEM.format(i)}"' for i in range(len(mems))))
         if len(_SQL_CACHE) >= _SQL_CACHE_SIZE:
             _SQL_CACHE.pop(next(iter(_SQL_CACHE)))
-        _SQL_CACHE[key] = sql
-    result = backend.con.execute(sql)
-    fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
-    return fetch()
+        _SQL_CACHE[key] = found
+    sql, placeholders = found
+    if any(p not in sql for p in placeholders):  # quoted some other way: compile afresh
+        return expr.to_pyarrow()
+    # Each in-memory table is copied into a temporary DuckDB table for the run: DuckDB (1.5)
+    # cannot push its join filters into a scan of Arrow data ("BLOOM_FILTER ... not
+    # supported in PyArrow Scans"), which the comments' join met with the employee rows.
+    names = [f"_cx_jm_{uuid.uuid4().hex}" for _ in mems]
+    con = backend.con
+    try:
+        for name, m in zip(names, mems, strict=True):
+            con.register(name + "_src", m.data.to_pyarrow(m.schema))
+            con.execute(f'CREATE TEMP TABLE "{name}" AS SELECT * FROM "{name}_src"')
+            con.unregister(name + "_src")
+        for placeholder, name in zip(placeholders, names, strict=True):
+            sql = sql.replace(placeholder, f'"{name}"')
+        result = con.execute(sql)
+        fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
+        table = fetch()
+    finally:
+        for name in names:
+            con.execute(f'DROP TABLE IF EXISTS "{name}"')
+    # The same types Ibis would give (DuckDB sums of integers are 128-bit, for one).
+    return expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
+
+
+def _frame(expr: ibis.Table) -> pd.DataFrame:
+    """``expr`` as the same data frame as ``expr.to_pandas()``, through :func:`_arrow`."""
+    if getattr(expr._find_backend(), "name", "") != "duckdb":
+        return expr.to_pandas()
+    from ibis.backends.duckdb.converter import DuckDBPandasData
+
+    table = _arrow(expr)
+    df = pd.DataFrame(
+        {
+            name: col.to_pylist()
+            if pa.types.is_nested(col.type) or pa.types.is_dictionary(col.type) or col.null_count
+            else col.to_pandas()
+            for name, col in zip(table.column_names, table.columns, strict=True)
+        }
+    )
+    return expr.__pandas_result__(DuckDBPandasData.convert_table(df, expr.schema()))
 
 
 def _num(v: float) -> float | None:

@@ -5,12 +5,15 @@ communications against the contact policy.
   consecutive steps, in journey order, whose owner units differ. Across each seam the
   share of top answers (promoters, satisfied, low effort: comparable whatever the metric)
   is compared with :func:`cxray.analytics.scores.compare`: a difference in points with its
-  interval and p-value.
+  interval and p-value. Two alternative steps side by side are no hand-off (one customer
+  takes one of them).
 - **Communication load**: every message is placed on the journey's timeline (its step's
   ``day`` plus the message's ``timing``) and counted per week of the journey, in total and
   per channel. A week is overloaded when it has more messages than the limit per week;
   survey invitations are checked against the contact policy too (at most ``survey_cap``
-  a journey, at least ``survey_min_days`` apart).
+  a journey, at least ``survey_min_days`` apart). Of alternative steps (``alternative_to``:
+  one customer takes one of them) only the heaviest counts: the one with the most
+  messages, then the most survey invitations, then the first in journey order.
 """
 
 from __future__ import annotations
@@ -58,10 +61,13 @@ def seams(
     owners = owners or {}
     steps = [(s, _owner(s, owners)) for _, s in journey.steps()]
     steps = [(s, o) for s, o in steps if o]
+    group = {k: i for i, g in enumerate(journey.alternatives()) for k in g}
     out = []
     for (a, oa), (b, ob) in itertools.pairwise(steps):
         if oa == ob:
             continue
+        if a.key in group and group[a.key] == group.get(b.key):
+            continue  # alternatives: no customer goes from one to the other
         out.append(
             Seam(
                 a.key, b.key, oa, ob, _change(figures.get(a.touchpoint), figures.get(b.touchpoint))
@@ -100,6 +106,8 @@ class CommunicationLoad:
     survey_cap: int
     survey_min_days: int
     surveys_too_close: list[tuple[str, str, float]] = field(default_factory=list)
+    # Steps left out of the count: a heavier alternative of theirs counts instead.
+    alternatives_skipped: list[str] = field(default_factory=list)
 
     @property
     def overloaded_weeks(self) -> list[int]:
@@ -130,8 +138,27 @@ class CommunicationLoad:
             "survey_cap": self.survey_cap,
             "survey_min_days": self.survey_min_days,
             "surveys_too_close": [list(t) for t in self.surveys_too_close],
+            "alternatives_skipped": self.alternatives_skipped,
             "overloaded": self.overloaded,
         }
+
+
+def lighter_alternatives(journey: Journey) -> list[str]:
+    """The keys of alternative steps whose messages do not count, in journey order: all of
+    each group of alternatives but its heaviest (most messages, then most survey
+    invitations, then the first)."""
+    steps = {s.key: s for _, s in journey.steps()}
+    out: list[str] = []
+    for group in journey.alternatives():
+
+        def weight(key: str) -> tuple[int, int]:
+            comms = steps[key].communications
+            return len(comms), sum(c.survey for c in comms)
+
+        heaviest = max(group, key=weight)  # max keeps the first of equals
+        out += [k for k in group if k != heaviest]
+    order = list(steps)
+    return sorted(out, key=order.index)
 
 
 def communication_load(
@@ -145,8 +172,12 @@ def communication_load(
     ``limit_per_week`` defaults to the journey's ``messages_per_week``, else 3."""
     limit = limit_per_week or journey.messages_per_week or DEFAULT_MESSAGES_PER_WEEK
     days = journey.step_days()
+    lighter = lighter_alternatives(journey)
+    skipped = set(lighter)
     placed: list[tuple[float, str, bool, str]] = []  # (day, channel, survey, step key)
     for _, step in journey.steps():
+        if step.key in skipped:
+            continue
         for c in step.communications:
             day = days[step.key] + timing_days(c.timing)
             placed.append((day, c.channel or step.channel or "—", c.survey, step.key))
@@ -168,6 +199,7 @@ def communication_load(
     ]
     return CommunicationLoad(
         limit_per_week=limit,
+        alternatives_skipped=lighter,
         weeks=weeks,
         channels=sorted({p[1] for p in placed}),
         surveys=len(surveys),

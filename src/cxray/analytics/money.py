@@ -284,6 +284,40 @@ def value_at_risk(
     ``n`` (customers at risk with a value), ``n_unpriced``, ``clv_at_risk`` (Σ CLV) and
     ``mean_p``.
     """
+    per_block = _value_at_risk_blocks(
+        responses,
+        customers,
+        clv,
+        churn_probability,
+        by=by,
+        low_score_threshold=low_score_threshold,
+        metric=metric,
+        customer=customer,
+        score=score,
+        at=at,
+        clv_column=clv_column,
+        p_column=p_column,
+    ).to_pandas()
+    return _value_at_risk_frame(per_block, by=by, n_boot=n_boot, seed=seed, confidence=confidence)
+
+
+def _value_at_risk_blocks(
+    responses: TableLike,
+    customers: TableLike,
+    clv: TableLike,
+    churn_probability: TableLike | float,
+    *,
+    by: str,
+    low_score_threshold: float | None,
+    metric: str,
+    customer: str,
+    score: str,
+    at: str,
+    clv_column: str,
+    p_column: str,
+) -> ibis.Table:
+    """The query half of :func:`value_at_risk`: sums per group of ``by`` and bootstrap block.
+    Kept apart so that a caller can compile it once and run it again on new data."""
     bottom_to = _spec(metric)[1]
     threshold = bottom_to if low_score_threshold is None else float(low_score_threshold)
     r = _scored(responses, metric=metric, customer=customer, score=score, at=at)
@@ -319,17 +353,19 @@ def value_at_risk(
     priced = low["_cx_clv"].notnull() & low["_cx_p"].notnull()
     block = (low[customer].cast("string").hash() % _VAR_BLOCKS + _VAR_BLOCKS) % _VAR_BLOCKS
     low = low.mutate(_cx_v=low["_cx_p"] * low["_cx_clv"], _cx_priced=priced, _cx_block=block)
-    per_block = (
-        low.group_by([by, "_cx_block"])
-        .aggregate(
-            v=low["_cx_v"].sum(where=low["_cx_priced"]),
-            n=low["_cx_priced"].cast("int64").sum(),
-            unpriced=(~low["_cx_priced"]).cast("int64").sum(),
-            clv=low["_cx_clv"].sum(where=low["_cx_priced"]),
-            p=low["_cx_p"].sum(where=low["_cx_priced"]),
-        )
-        .to_pandas()
+    return low.group_by([by, "_cx_block"]).aggregate(
+        v=low["_cx_v"].sum(where=low["_cx_priced"]),
+        n=low["_cx_priced"].cast("int64").sum(),
+        unpriced=(~low["_cx_priced"]).cast("int64").sum(),
+        clv=low["_cx_clv"].sum(where=low["_cx_priced"]),
+        p=low["_cx_p"].sum(where=low["_cx_priced"]),
     )
+
+
+def _value_at_risk_frame(
+    per_block: pd.DataFrame, *, by: str, n_boot: int, seed: int, confidence: float
+) -> pd.DataFrame:
+    """The arithmetic half of :func:`value_at_risk`, on the rows of its query."""
     import pandas as pd
 
     rng = np.random.default_rng(seed)

@@ -57,6 +57,9 @@ class Expectations:
 class Step:
     key: str  # unique within the journey; YAML "id"
     title: str
+    # The id of a step this one replaces for some customers (booking online instead of by
+    # phone): one customer takes one of them, so their messages are not added up.
+    alternative_to: str = ""
     customer: str = ""  # what the customer does
     touchpoint: str = ""  # a touchpoint code: the link to live figures
     channel: str = ""
@@ -116,6 +119,27 @@ class Journey:
             for st in self.stages
         )
         return replace(self, stages=stages)
+
+    def alternatives(self) -> list[list[str]]:
+        """Groups of step keys of which a customer takes one (linked by ``alternative_to``,
+        in either direction and through other steps), each in journey order; steps without
+        an alternative are in no group."""
+        order = [s.key for _, s in self.steps()]
+        parent = {k: k for k in order}
+
+        def root(k: str) -> str:
+            while parent[k] != k:
+                parent[k] = parent[parent[k]]
+                k = parent[k]
+            return k
+
+        for _, s in self.steps():
+            if s.alternative_to in parent and s.alternative_to != s.key:
+                parent[root(s.key)] = root(s.alternative_to)
+        groups: dict[str, list[str]] = {}
+        for k in order:
+            groups.setdefault(root(k), []).append(k)
+        return [g for g in groups.values() if len(g) > 1]
 
     def step_days(self) -> dict[str, float]:
         """The day each step happens on: its own ``day``, else the previous step's (0 first)."""

@@ -45,6 +45,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "step": (
         "id",
         "title",
+        "alternative_to",
         "customer",
         "touchpoint",
         "channel",
@@ -220,6 +221,7 @@ class _Reader:
             stages=stages,
         )
         self.unique_steps(f.get("stages"), journey)
+        self.known_alternatives(f.get("stages"), journey)
         return journey
 
     def seq(self, fields: dict[str, yaml.Node], key: str) -> list[yaml.Node]:
@@ -273,6 +275,7 @@ class _Reader:
         return Step(
             key=self.code(f, "id", "the step id"),
             title=self.text(f, "title"),
+            alternative_to=self.code(f, "alternative_to", "the alternative step id"),
             customer=self.text(f, "customer"),
             touchpoint=self.code(f, "touchpoint", "the touchpoint code"),
             channel=self.text(f, "channel"),
@@ -340,6 +343,29 @@ class _Reader:
                         f"step id {id_node.value!r} is used twice; every step needs its own id",
                     )
                 seen.add(id_node.value)
+
+    def known_alternatives(self, stages_node: yaml.Node | None, journey: Journey) -> None:
+        """Every ``alternative_to`` names another step of the journey."""
+        if not isinstance(stages_node, yaml.SequenceNode):
+            return
+        keys = {s.key for _, s in journey.steps()}
+        for stage_node in stages_node.value:
+            steps_node = _child(stage_node, "steps")
+            if not isinstance(steps_node, yaml.SequenceNode):
+                continue
+            for step_node in steps_node.value:
+                node = _child(step_node, "alternative_to")
+                if not isinstance(node, yaml.ScalarNode) or not CODE_RE.match(node.value):
+                    continue  # nothing there, or already reported as not a code
+                own = _child(step_node, "id")
+                if own is not None and own.value == node.value:
+                    self.fail(node, "a step cannot be an alternative to itself; name another step")
+                elif node.value not in keys:
+                    self.fail(
+                        node,
+                        f"alternative_to {node.value!r} is not the id of a step in this journey; "
+                        "use the id of the step this one replaces for some customers",
+                    )
 
 
 def _child(node: yaml.Node, key: str) -> yaml.Node | None:
@@ -432,6 +458,7 @@ def _step_dict(s: Step) -> dict[str, Any]:
         [
             ("id", s.key),
             ("title", s.title),
+            ("alternative_to", s.alternative_to),
             ("customer", s.customer),
             ("touchpoint", s.touchpoint),
             ("channel", s.channel),

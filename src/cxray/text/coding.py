@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -164,6 +164,51 @@ class CodingMemory:
             if key not in out or c.confidence > out[key].confidence:
                 out[key] = c
         return sorted(out.values(), key=lambda c: (-c.confidence, c.scheme, c.code))
+
+    def spans(self) -> set[str]:
+        """The evidence spans people gave a verdict on (normalised like :func:`normalise`)."""
+        return {span for _scheme, _code, span in self._verdicts}
+
+    def revise(
+        self,
+        stored: Sequence[tuple[str, str]],
+        machine: Sequence[Code],
+        *,
+        fixed: Collection[tuple[str, str]] = (),
+    ) -> list[tuple[str, str]]:
+        """An analysed text's stored (scheme, code) pairs with today's verdicts applied.
+
+        ``machine``: the coder's codes for the text now, with their evidence; only those
+        whose (scheme, code, evidence) carries a verdict change anything, so codes nobody
+        reviewed stay as they were stored. ``fixed``: codes a person judged on this very
+        text; they are left alone, because the text's own review already decides them and
+        dropping them would hide that review. Applying the result again changes nothing.
+        """
+        out = list(dict.fromkeys(stored))
+        for c in machine:
+            key = (c.scheme, c.code)
+            if key in fixed:
+                continue
+            verdict, corrected = self._verdicts.get((c.scheme, c.code, _span(c.evidence)), ("", ""))
+            if verdict == "rejected" and key in out:
+                out.remove(key)
+            elif verdict == "corrected":
+                target = (c.scheme, corrected)
+                if key in out:
+                    # In place, so the order (most confident first) is kept.
+                    out[out.index(key)] = target
+                    out = list(dict.fromkeys(out))
+                elif target not in out:
+                    out.append(target)
+            elif verdict == "confirmed" and key not in out:
+                # A code once rejected here and confirmed since comes back.
+                out.append(key)
+        return out
+
+
+def normalise(text: str) -> str:
+    """Lower case, ё as е, single spaces: the form evidence spans are compared in."""
+    return _span(text)
 
 
 def _span(evidence: str) -> str:

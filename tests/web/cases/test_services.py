@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cxray.analytics.reaction import is_low_score
 from cxray.errors import InvalidInputError
@@ -132,9 +132,10 @@ def test_routing_rules_in_order_then_touchpoint_owner_then_unit(company):
     assert (rich.user, rich.rule) == (company["admin"], big)  # first matching rule wins
     # The unit condition covers the unit's subtree: the department is under the branch.
     assert owner_for(ws, CaseFacts(unit_code=company["dept"].code)).unit == other
-    with pytest.raises(InvalidInputError, match="owner"):
+    # The messages are translated: read them in English (the default language is Russian).
+    with translation.override("en"), pytest.raises(InvalidInputError, match="owner"):
         routing_rule_create(workspace=ws, segment="X")
-    with pytest.raises(InvalidInputError, match="another workspace"):
+    with translation.override("en"), pytest.raises(InvalidInputError, match="another workspace"):
         routing_rule_create(workspace=ws, owner_unit=company["b"]["dept"])
 
 
@@ -164,9 +165,9 @@ def test_first_action_is_the_reaction_and_resolution_closes_the_loop(company):
     assert case.closed_at == case.resolved_at == t0 + timedelta(hours=30)
     kinds = list(case.events.values_list("kind", flat=True))
     assert kinds == ["opened", "contact", "note", "resolved"]
-    with pytest.raises(InvalidInputError, match="empty"):
+    with translation.override("en"), pytest.raises(InvalidInputError, match="empty"):
         case_note(case=case, by=None, text="  ")
-    with pytest.raises(InvalidInputError, match="channel"):
+    with translation.override("en"), pytest.raises(InvalidInputError, match="channel"):
         case_contact(case=case, by=None, channel="pigeon", text="x")
 
 

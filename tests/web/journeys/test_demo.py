@@ -35,6 +35,10 @@ def test_demo_journeys_are_installed_with_live_figures():
     # The call centre hands the patient to the clinic: a seam with a change of score.
     seam = next(s for s in m.seams if s.before == "booking-online")
     assert (seam.from_owner, seam.to_owner) == ("MEDLINE", "MEDLINE-CALL")
-    # As is, the first week carries ten messages and five surveys; to be, within the policy.
-    assert m.load.overloaded and m.load.weeks[0].total == 10 and m.load.surveys == 5
+    # As is, the first week carries nine messages: booking by phone 2 (online booking, its
+    # alternative with 1, is not added), reminder 2, reception, consultation, payment,
+    # results (day 6) and the NPS survey 1 each; five surveys. To be, within the policy.
+    assert m.load.alternatives_skipped == ["booking-online"]
+    assert m.load.overloaded and m.load.weeks[0].total == 9 and m.load.surveys == 5
+    assert m.load.weeks[0].by_channel == {"email": 1, "phone": 1, "sms": 7}
     assert not journey_map(journey=to_be, scope=Scope(), with_figures=False).load.overloaded

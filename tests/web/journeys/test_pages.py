@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 from django.urls import reverse
 
@@ -160,3 +162,49 @@ def test_figures_follow_new_data_at_once(client, two_companies):
         store.write("responses", facts("responses", extra))
     # 6 promoters, 6 detractors of 12: NPS 0 (the cached figures of before are not shown).
     assert 'data-metric="nps">0<' in client.get(url).content.decode()
+
+
+def test_alternative_steps_are_stored_shown_and_counted_once(client, two_companies):
+    a, _b = two_companies
+    client.force_login(a["admin"])
+    # "online" replaces "call" for some customers: 2 messages against the call's 1.
+    text = yaml_for("alpha").replace(
+        "  - name: Visit\n",
+        "      - id: online\n        title: Book online\n        alternative_to: call\n"
+        "        communications:\n"
+        "          - message: Booked online\n            channel: email\n"
+        "          - message: Your visit tomorrow\n            channel: email\n"
+        "            timing: +2d\n"
+        "  - name: Visit\n",
+    )
+    assert client.post(reverse("journeys", args=["alpha"]), {"yaml": text}).status_code == 302
+    journey = Journey.objects.get(workspace=a["ws"], code="visit")
+    assert Step.objects.get(journey=journey, key="online").alternative_to == "call"
+    assert journey_yaml(journey) == text  # the canonical text round-trips through the rows
+    html = client.get(reverse("journey_map", args=["alpha", "visit"])).content.decode()
+    assert "or instead: call" in html
+    assert "not counted: call." in html
+    # Week 1: the online booking's 2 emails (the call's sms is not added); no overload.
+    api = client.get("/api/v1/journeys/visit/figures", HTTP_AUTHORIZATION=f"Bearer {a['token']}")
+    load = api.json()["communication_load"]
+    assert load["alternatives_skipped"] == ["call"]
+    assert [(w["week"], w["total"], w["by_channel"]) for w in load["weeks"]] == [
+        (0, 2, {"email": 2})
+    ]
+
+
+def test_the_step_form_links_an_alternative_and_refuses_an_unknown_step(client, two_companies):
+    a, _b = two_companies
+    journey_import(workspace=a["ws"], text=yaml_for("alpha"))
+    client.force_login(a["admin"])
+    url = reverse("journey_step", args=["alpha", "visit", "doctor"])
+    fields = {"title": "See the doctor", "touchpoint": "alpha-new-tp", "owner": "alpha-br2",
+              "day": "3"}  # fmt: skip
+    response = client.post(url, {**fields, "alternative_to": "nope"}, follow=True)
+    assert "'nope' is not the id of a step in this journey" in unescape(response.content.decode())
+    journey = Journey.objects.get(workspace=a["ws"], code="visit")
+    assert journey.versions.count() == 1
+    client.post(url, {**fields, "alternative_to": "call"})
+    assert journey.versions.count() == 2
+    assert Step.objects.get(journey=journey, key="doctor").alternative_to == "call"
+    assert "        alternative_to: call\n" in journey_yaml(journey)

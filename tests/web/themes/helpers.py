@@ -10,8 +10,17 @@ from cxray.web.dashboards.text_analysis import text_fill_now
 from ..conftest import facts
 
 
-def add_comments(company: dict, texts: list[str], *, first: int = 0, days_ago: int = 5) -> None:
-    """Responses with these comments (keys t<first>...), analysed into response_texts."""
+def add_comments(
+    company: dict,
+    texts: list[str],
+    *,
+    first: int = 0,
+    days_ago: int = 5,
+    scores: list[float] | None = None,
+    metric: str = "nps",
+) -> None:
+    """Responses with these comments (keys t<first>...), analysed into response_texts.
+    ``scores``: one per text (default: all 3.0, an NPS detractor's)."""
     slug = company["ws"].slug
     at = datetime.now() - timedelta(days=days_ago)
     rows = [
@@ -20,9 +29,9 @@ def add_comments(company: dict, texts: list[str], *, first: int = 0, days_ago: i
             "row_key": f"t{first + i}",
             "response_id": f"t{first + i}",
             "customer_id": f"c{i % 8}",
-            "metric": "nps",
-            "score": 3.0,
-            "scale_max": 10,
+            "metric": metric,
+            "score": scores[i] if scores is not None else 3.0,
+            "scale_max": 5 if metric == "csat" else 7 if metric == "ces" else 10,
             "at": at + timedelta(minutes=i),
             "unit_id": company["dept"].code if i % 2 == 0 else company["other"].code,
             "employee_id": company["alice"].code,

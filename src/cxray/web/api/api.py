@@ -34,6 +34,7 @@ from cxray.web.api.schemas import (
 )
 from cxray.web.audit.api import router as audit_router
 from cxray.web.cases.api import router as cases_router
+from cxray.web.cases.imported import import_case_check
 from cxray.web.dashboards import behaviour
 from cxray.web.dashboards.selectors import home_headline, score_report
 from cxray.web.imports.models import ImportKind, ImportRun
@@ -51,6 +52,7 @@ from cxray.web.privacy.api import router as customers_router
 from cxray.web.reports.api import kpi_router, leadership_router
 from cxray.web.research.api import router as research_router
 from cxray.web.surveys.api import router as surveys_router
+from cxray.web.themes.api import router as themes_router
 
 api = NinjaAPI(
     title="cxray API",
@@ -233,6 +235,7 @@ def _import_out(run: ImportRun) -> dict:
         ],
         "column_map": run.column_map,
         "created_at": run.created_at,
+        "cases": import_case_check(import_run=run),
     }
 
 
@@ -258,8 +261,12 @@ def import_upload(
     dry_run: Form[bool] = False,
     date_order: Form[str] = "",
     mapping: Form[str] = "",
+    open_cases_days: Form[int | None] = None,
 ):
     """Import a CSV, XLSX or JSON file. ``mapping`` is a JSON object: field → column header.
+
+    ``open_cases_days`` (feedback): the low answers and negative comments of the last N days
+    open cases as live answers do; ``cases`` in the answer says how many.
 
     A file with any bad row is rejected whole (422, every error listed) and nothing is stored.
     """
@@ -284,6 +291,7 @@ def import_upload(
                 mapping=column_map,
                 date_order=date_order or None,
                 dry_run=dry_run,
+                open_cases_days=open_cases_days,
             )
         except ImportRejected as exc:
             rejected = import_run_list(workspace=request.workspace).first()
@@ -307,13 +315,36 @@ def report_headline(request: HttpRequest):
 
 
 @router.get("/reports/churn", response={200: dict, **ERRORS}, tags=["reports"])
-def report_churn(request: HttpRequest):
-    """Survival at 90/180/365 days by segment, whether the score predicts churn, and the
-    share of loyal-looking churners (promoters within 90 days before leaving)."""
-    r = behaviour.churn(
-        workspace=request.workspace, scope=request.scope, as_of=timezone.localdate()
+def report_churn(
+    request: HttpRequest,
+    segment: Query[str] = "",
+    unit: Query[str] = "",
+    first_seen_from: Query[str] = "",
+    first_seen_to: Query[str] = "",
+):
+    """Churn share and survival at 90/180/365 days by segment, whether the score predicts
+    churn, and the share of loyal-looking churners (promoters within 90 days before leaving).
+    Optional filters: ``segment``, ``unit`` (a unit code: its customers and those of the
+    units below it), ``first_seen_from``/``first_seen_to`` (YYYY-MM-DD, a cohort by first
+    visit). No matching customer gives ``customers: 0`` and a ``note`` saying why."""
+    filters = behaviour.ChurnFilters.parse(
+        {
+            "segment": segment,
+            "unit": unit,
+            "first_seen_from": first_seen_from,
+            "first_seen_to": first_seen_to,
+        }
     )
-    return r.as_dict()
+    try:
+        r = behaviour.churn(
+            workspace=request.workspace,
+            scope=request.scope,
+            as_of=timezone.localdate(),
+            filters=filters,
+        )
+    except behaviour.NoMatchingCustomers as exc:
+        return behaviour.churn_none_dict(exc, filters)
+    return behaviour.churn_as_dict(r, filters)
 
 
 @router.get("/reports/clv", response={200: dict, **ERRORS}, tags=["reports"])
@@ -397,4 +428,5 @@ api.add_router("/initiatives", initiatives_router)
 api.add_router("/leadership-report", leadership_router)
 api.add_router("/kpi", kpi_router)
 api.add_router("/research", research_router)
+api.add_router("/themes", themes_router)
 api.add_router("/cases", cases_router)

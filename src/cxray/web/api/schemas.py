@@ -92,6 +92,8 @@ class ImportOut(Schema):
     errors: list[RowErrorOut]
     column_map: dict[str, str]
     created_at: datetime
+    # Set when the import was asked to open cases: days, checked, opened, joined.
+    cases: dict[str, int] | None = None
 
 
 class ScoreOut(Schema):

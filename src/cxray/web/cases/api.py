@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -23,6 +24,8 @@ from cxray.web.cases.services import (
     case_resolve,
     case_set_status,
 )
+from cxray.web.notifications.models import DeliveryStatus, WebhookEndpoint
+from cxray.web.notifications.services import webhook_test
 from cxray.web.people.models import Unit
 
 router = Router(tags=["cases"])
@@ -148,7 +151,7 @@ def _detail(case: Case) -> dict:
 
 def _may_act(request: HttpRequest) -> None:
     if request.membership.role == Role.VIEWER:
-        raise HttpError(403, "the role 'viewer' may read cases but not change them")
+        raise HttpError(403, _("the role 'viewer' may read cases but not change them"))
 
 
 def _get(request: HttpRequest, pk: int) -> Case:
@@ -162,7 +165,9 @@ def _unit(request: HttpRequest, code: str | None) -> Unit | None:
         return None
     unit = Unit.objects.filter(workspace=request.workspace, code=code).first()
     if unit is None:
-        raise HttpError(400, f"unit {code!r} does not exist in this workspace")
+        raise HttpError(
+            400, _("unit %(code)s does not exist in this workspace") % {"code": repr(code)}
+        )
     return unit
 
 
@@ -175,7 +180,9 @@ def _member(request: HttpRequest, username: str | None):
         .first()
     )
     if m is None:
-        raise HttpError(400, f"user {username!r} is not a member of this workspace")
+        raise HttpError(
+            400, _("user %(user)s is not a member of this workspace") % {"user": repr(username)}
+        )
     return m.user
 
 
@@ -189,7 +196,11 @@ def cases(
 ):
     """Cases the token's role sees; ``status`` is one status or ``open``."""
     if status and status not in ("open", *CaseStatus.values):
-        raise HttpError(400, f"status must be open or one of {', '.join(CaseStatus.values)}")
+        raise HttpError(
+            400,
+            _("status must be open or one of %(choices)s")
+            % {"choices": ", ".join(CaseStatus.values)},
+        )
     qs = case_list(
         workspace=request.workspace,
         scope=request.scope,
@@ -314,3 +325,56 @@ def contact_add(request: HttpRequest, pk: int, body: ContactIn):
         raise HttpError(400, str(exc)) from exc
     c.refresh_from_db()
     return Status(201, _detail(c))
+
+
+class WebhookOut(Schema):
+    id: int
+    url: str
+    format: str
+    events: list[str]
+    active: bool
+
+
+class WebhookTestOut(Schema):
+    delivery_id: int
+    sent: bool
+    response_code: int | None
+    error: str
+
+
+def _may_configure(request: HttpRequest) -> None:
+    if request.membership.role not in (Role.ADMIN, Role.CX_MANAGER):
+        raise HttpError(403, _("only administrators and CX managers may manage webhooks"))
+
+
+@router.get("/webhooks", response={200: list[WebhookOut], **ERRORS})
+def webhooks(request: HttpRequest):
+    """The workspace's webhook endpoints (their secrets are shown only on the settings page)."""
+    _may_configure(request)
+    return [
+        {
+            "id": ep.pk,
+            "url": ep.url,
+            "format": ep.format,
+            "events": [e for e in ep.events.split(",") if e],
+            "active": ep.active,
+        }
+        for ep in WebhookEndpoint.objects.filter(workspace=request.workspace)
+    ]
+
+
+@router.post("/webhooks/{int:pk}/test", response={200: WebhookTestOut, **ERRORS})
+def webhook_test_send(request: HttpRequest, pk: int):
+    """Send a signed test payload to the endpoint now; the answer is its HTTP status or the
+    error (a receiver that fails still gives 200 here, with ``sent`` false)."""
+    _may_configure(request)
+    try:
+        d = webhook_test(workspace=request.workspace, pk=pk)
+    except InvalidInputError as exc:
+        raise HttpError(404, str(exc)) from exc
+    return {
+        "delivery_id": d.pk,
+        "sent": d.status == DeliveryStatus.SENT,
+        "response_code": d.response_code,
+        "error": d.last_error,
+    }

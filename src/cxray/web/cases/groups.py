@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cxray.errors import InvalidInputError
 from cxray.web.cases.models import OPEN_STATUSES, Case, CaseEvent, EventKind
@@ -130,7 +131,10 @@ def case_group_to_initiative(
     from cxray.web.initiatives.services import initiative_create
 
     if group.kind not in KINDS:
-        raise InvalidInputError(f"group kind {group.kind!r} is not one of {', '.join(KINDS)}")
+        raise InvalidInputError(
+            _("group kind %(kind)s is not one of %(choices)s")
+            % {"kind": repr(group.kind), "choices": ", ".join(KINDS)}
+        )
     owner_unit = (
         Unit.objects.filter(workspace=workspace, code=group.owner_unit_code).first()
         if group.owner_unit_code

@@ -224,3 +224,43 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.kind}"
+
+
+class ImportedFeedback(models.Model):
+    """A row of an imported feedback file that opened a case or joined one.
+
+    Keyed by the row's content key in the analytics store (``row_key``), so importing the same
+    file again finds its rows here and opens nothing twice.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    row_key = models.CharField(max_length=128)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="imported_feedback")
+    import_run = models.ForeignKey(
+        "imports.ImportRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    joined = models.BooleanField(default=False)  # joined an open case rather than opened one
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "row_key"], name="imported_feedback_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} ← {self.row_key}"
+
+
+class ImportCaseCheck(models.Model):
+    """What checking one import for cases did: the window asked for and the counts."""
+
+    import_run = models.OneToOneField(
+        "imports.ImportRun", on_delete=models.CASCADE, related_name="case_check"
+    )
+    days = models.PositiveSmallIntegerField(_("answers of the last (days)"))
+    checked = models.PositiveIntegerField(_("answers checked"), default=0)
+    opened = models.PositiveIntegerField(_("cases opened"), default=0)
+    joined = models.PositiveIntegerField(_("joined to open cases"), default=0)
+
+    def __str__(self) -> str:
+        return f"cases of import {self.import_run_id}"

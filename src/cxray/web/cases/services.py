@@ -7,6 +7,7 @@ that same transaction (cxray.web.notifications): the worker sends them, never th
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cxray.analytics.anonymity import EMPLOYEE_METRICS
 from cxray.analytics.reaction import is_low_score
@@ -42,17 +45,36 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 5000
 TITLE_CHARS = 120
 
+# Messages used in more than one place; read in the language of the request that raised them.
+_OTHER_UNIT = gettext_lazy("unit %(code)s belongs to another workspace")
+_NOT_MEMBER = gettext_lazy("user %(user)s is not a member of workspace %(workspace)s")
+# Whole sentences per kind of text, so that a translation need not glue words together.
+_EMPTY_TEXT = {
+    "note": gettext_lazy("the note is empty; write what was done or said"),
+    "contact summary": gettext_lazy("the contact summary is empty; write what was done or said"),
+    "resolution": gettext_lazy("the resolution is empty; write what was done or said"),
+}
+_LONG_TEXT = {
+    "note": gettext_lazy("the note is longer than %(n)s characters; shorten it"),
+    "contact summary": gettext_lazy(
+        "the contact summary is longer than %(n)s characters; shorten it"
+    ),
+    "resolution": gettext_lazy("the resolution is longer than %(n)s characters; shorten it"),
+}
+
 
 # --- settings and routing rules ------------------------------------------------------------
 def case_settings_update(*, workspace: Workspace, **fields: Any) -> CaseSettings:
     allowed = {"reaction_hours", "open_on_low_score", "open_on_negative_comment", "escalate"}
     unknown = set(fields) - allowed
     if unknown:
-        raise InvalidInputError(f"unknown case settings: {', '.join(sorted(unknown))}")
+        raise InvalidInputError(
+            _("unknown case settings: %(names)s") % {"names": ", ".join(sorted(unknown))}
+        )
     hours = fields.get("reaction_hours")
     if hours is not None and not 1 <= int(hours) <= 24 * 60:
-        raise InvalidInputError("the reaction deadline must be from 1 hour to 60 days (1440 h)")
-    obj, _ = CaseSettings.objects.get_or_create(workspace=workspace)
+        raise InvalidInputError(_("the reaction deadline must be from 1 hour to 60 days (1440 h)"))
+    obj, _created = CaseSettings.objects.get_or_create(workspace=workspace)
     for name, value in fields.items():
         setattr(obj, name, value)
     obj.save()
@@ -74,16 +96,18 @@ def routing_rule_create(*, workspace: Workspace, **fields: Any) -> RoutingRule:
     }
     unknown = set(fields) - allowed
     if unknown:
-        raise InvalidInputError(f"unknown routing rule fields: {', '.join(sorted(unknown))}")
+        raise InvalidInputError(
+            _("unknown routing rule fields: %(names)s") % {"names": ", ".join(sorted(unknown))}
+        )
     if fields.get("owner_unit") is None and fields.get("owner_user") is None:
-        raise InvalidInputError("a routing rule needs an owner unit or an owner user")
+        raise InvalidInputError(_("a routing rule needs an owner unit or an owner user"))
     for key in ("unit", "owner_unit"):
         unit = fields.get(key)
         if unit is not None and unit.workspace_id != workspace.pk:
-            raise InvalidInputError(f"unit {unit.code!r} belongs to another workspace")
+            raise InvalidInputError(_OTHER_UNIT % {"code": repr(unit.code)})
     user = fields.get("owner_user")
     if user is not None and not user.memberships.filter(workspace=workspace).exists():
-        raise InvalidInputError(f"user {user} is not a member of workspace {workspace.slug!r}")
+        raise InvalidInputError(_NOT_MEMBER % {"user": user, "workspace": repr(workspace.slug)})
     if "position" not in fields:
         last = RoutingRule.objects.filter(workspace=workspace).order_by("-position").first()
         fields["position"] = (last.position + 1) if last else 1
@@ -91,9 +115,9 @@ def routing_rule_create(*, workspace: Workspace, **fields: Any) -> RoutingRule:
 
 
 def routing_rule_delete(*, workspace: Workspace, pk: int) -> None:
-    deleted, _ = RoutingRule.objects.filter(workspace=workspace, pk=pk).delete()
+    deleted, _n = RoutingRule.objects.filter(workspace=workspace, pk=pk).delete()
     if not deleted:
-        raise InvalidInputError(f"no routing rule {pk} in this workspace")
+        raise InvalidInputError(_("no routing rule %(pk)s in this workspace") % {"pk": pk})
 
 
 # --- opening -------------------------------------------------------------------------------
@@ -126,15 +150,18 @@ def case_open(
     now = now or timezone.now()
     title = (title or "").strip()[:300]
     if not title:
-        raise InvalidInputError("a case needs a title (what happened, in a few words)")
+        raise InvalidInputError(_("a case needs a title (what happened, in a few words)"))
     if reason not in CaseReason.values:
-        raise InvalidInputError(f"reason {reason!r} is not one of {', '.join(CaseReason.values)}")
+        raise InvalidInputError(
+            _("reason %(reason)s is not one of %(choices)s")
+            % {"reason": repr(reason), "choices": ", ".join(CaseReason.values)}
+        )
     for obj in (owner_unit,):
         if obj is not None and obj.workspace_id != workspace.pk:
-            raise InvalidInputError(f"{obj} belongs to another workspace")
+            raise InvalidInputError(_("%(what)s belongs to another workspace") % {"what": obj})
     if owner_user is not None and not owner_user.memberships.filter(workspace=workspace).exists():
         raise InvalidInputError(
-            f"user {owner_user} is not a member of workspace {workspace.slug!r}"
+            _NOT_MEMBER % {"user": owner_user, "workspace": repr(workspace.slug)}
         )
     if owner_unit is None and owner_user is None:
         routed = owner_for(
@@ -188,26 +215,62 @@ def case_open(
     return case
 
 
-def _feedback_facts(response: SurveyResponse) -> tuple[bool, bool, str]:
-    """(low score, negative comment, first theme) of one response."""
-    metric = response.survey.type
-    low = is_low_score(metric, response.score)
-    text = "\n".join(t for t in (response.comment, response.follow_up) if t)
-    negative, theme = False, ""
-    if text:
+@dataclass(frozen=True)
+class FeedbackItem:
+    """One piece of feedback checked for a case: a stored survey answer or an imported row."""
+
+    metric: str
+    score: float | None
+    comment: str = ""
+    follow_up: str = ""
+    customer_id: str = ""
+    touchpoint_code: str = ""
+    unit_code: str = ""
+    employee_code: str = ""
+    name: str = ""  # the title when there is neither a low score nor a comment
+
+    @classmethod
+    def of_response(cls, response: SurveyResponse) -> FeedbackItem:
+        return cls(
+            metric=response.survey.type,
+            score=response.score,
+            comment=response.comment or "",
+            follow_up=response.follow_up or "",
+            customer_id=response.customer_id,
+            touchpoint_code=response.touchpoint_code,
+            unit_code=response.unit_code,
+            employee_code=response.employee_code,
+            name=response.survey.name,
+        )
+
+    @property
+    def text(self) -> str:
+        return "\n".join(t for t in (self.comment, self.follow_up) if t)
+
+    @property
+    def score_shown(self) -> str:
+        s = self.score
+        return "" if s is None else str(int(s)) if float(s).is_integer() else f"{s:g}"
+
+
+def text_facts(texts: list[str]) -> list[tuple[bool, str]]:
+    """(negative, first theme) of each text, analysed in one batch; blanks for no text."""
+    out: list[tuple[bool, str]] = [(False, "")] * len(texts)
+    todo = [i for i, t in enumerate(texts) if t]
+    if todo:
         from cxray.text import analyze
 
-        result = analyze([text])[0]
-        negative = result.sentiment.label == "negative"
-        theme = result.themes[0].theme if result.themes else ""
-    return low, negative, theme
+        for i, result in zip(todo, analyze([texts[i] for i in todo]), strict=True):
+            theme = result.themes[0].theme if result.themes else ""
+            out[i] = (result.sentiment.label == "negative", theme)
+    return out
 
 
-def _title_for(response: SurveyResponse, low: bool) -> str:
-    text = (response.comment or response.follow_up or "").strip().replace("\n", " ")
-    lead = f"{response.survey.type.upper()} {response.score}" if low else ""
+def _title_for(item: FeedbackItem, low: bool) -> str:
+    text = (item.comment or item.follow_up or "").strip().replace("\n", " ")
+    lead = f"{item.metric.upper()} {item.score_shown}" if low else ""
     body = text[:TITLE_CHARS] + ("…" if len(text) > TITLE_CHARS else "")
-    return " · ".join(p for p in (lead, body) if p) or lead or response.survey.name
+    return " · ".join(p for p in (lead, body) if p) or lead or item.name or item.metric.upper()
 
 
 VALUE_DAYS = 365  # value at risk of one customer: their revenue over the last year
@@ -254,58 +317,84 @@ def _needs_customer_facts(workspace: Workspace) -> bool:
     )
 
 
-def case_open_for_response(*, response: SurveyResponse, now: datetime | None = None) -> Case | None:
-    """Open (or join) a case if the response is a low score or a negative comment.
+def case_open_for_feedback(
+    *,
+    workspace: Workspace,
+    item: FeedbackItem,
+    facts: tuple[bool, str] | None = None,
+    response: SurveyResponse | None = None,
+    now: datetime | None = None,
+) -> tuple[Case | None, bool]:
+    """Open (or join) a case if the feedback is a low score or a negative comment.
 
-    A second piece of feedback from the same customer about the same touchpoint or theme
-    joins their open case instead of opening another one. Runs once per response: a
-    response already linked to a case returns that case. Employees' answers (eNPS, internal
-    NPS) never open a case: they are anonymous and seen only as groups.
+    The one rule for live answers and imported rows. A second piece of feedback from the same
+    customer about the same touchpoint or theme joins their open case instead of opening
+    another one. Employees' answers (eNPS, internal NPS) never open a case: they are
+    anonymous and seen only as groups. ``facts`` is the text's (negative, first theme) when
+    the caller analysed a batch already. Returns the case (None: no case) and whether the
+    feedback joined an open case.
+    """
+    if item.metric in EMPLOYEE_METRICS:
+        return None, False
+    settings = case_settings_get(workspace=workspace)
+    negative, theme = facts if facts is not None else text_facts([item.text])[0]
+    low = is_low_score(item.metric, item.score) and settings.open_on_low_score
+    negative = negative and settings.open_on_negative_comment
+    if not (low or negative):
+        return None, False
+    now = now or timezone.now()
+    segment, value = "", None
+    if item.customer_id and _needs_customer_facts(workspace):
+        segment, value = customer_facts(workspace, item.customer_id, now)
+    with transaction.atomic():
+        twin = _open_twin(workspace, item.customer_id, item.touchpoint_code, theme)
+        if twin is not None:
+            if response is not None:
+                CaseFeedback.objects.create(case=twin, response=response)
+            CaseEvent.objects.create(
+                case=twin,
+                kind=EventKind.JOINED,
+                text=(item.comment or item.follow_up or item.score_shown)[:MAX_TEXT],
+                at=now,
+            )
+            return twin, True
+        case = case_open(
+            workspace=workspace,
+            title=_title_for(item, low),
+            reason=CaseReason.LOW_SCORE if low else CaseReason.NEGATIVE_COMMENT,
+            response=response,
+            customer_id=item.customer_id,
+            touchpoint_code=item.touchpoint_code,
+            unit_code=item.unit_code,
+            employee_code=item.employee_code,
+            segment=segment,
+            value_at_risk=value,
+            theme=theme,
+            metric=item.metric,
+            score=None if item.score is None else round(item.score),
+            text="\n\n".join(t for t in (item.comment, item.follow_up) if t),
+            now=now,
+        )
+        return case, False
+
+
+def case_open_for_response(*, response: SurveyResponse, now: datetime | None = None) -> Case | None:
+    """Open (or join) the case of a stored survey answer (see ``case_open_for_feedback``).
+
+    Runs once per response: a response already linked to a case returns that case.
     """
     if response.survey.type in EMPLOYEE_METRICS:
         return None
     linked = CaseFeedback.objects.filter(response=response).select_related("case").first()
     if linked is not None:
         return linked.case
-    ws = response.workspace
-    settings = case_settings_get(workspace=ws)
-    low, negative, theme = _feedback_facts(response)
-    low = low and settings.open_on_low_score
-    negative = negative and settings.open_on_negative_comment
-    if not (low or negative):
-        return None
-    now = now or timezone.now()
-    segment, value = "", None
-    if response.customer_id and _needs_customer_facts(ws):
-        segment, value = customer_facts(ws, response.customer_id, now)
-    with transaction.atomic():
-        twin = _open_twin(ws, response.customer_id, response.touchpoint_code, theme)
-        if twin is not None:
-            CaseFeedback.objects.create(case=twin, response=response)
-            CaseEvent.objects.create(
-                case=twin,
-                kind=EventKind.JOINED,
-                text=(response.comment or response.follow_up or f"{response.score}")[:MAX_TEXT],
-                at=now,
-            )
-            return twin
-        return case_open(
-            workspace=ws,
-            title=_title_for(response, low),
-            reason=CaseReason.LOW_SCORE if low else CaseReason.NEGATIVE_COMMENT,
-            response=response,
-            customer_id=response.customer_id,
-            touchpoint_code=response.touchpoint_code,
-            unit_code=response.unit_code,
-            employee_code=response.employee_code,
-            segment=segment,
-            value_at_risk=value,
-            theme=theme,
-            metric=response.survey.type,
-            score=response.score,
-            text="\n\n".join(t for t in (response.comment, response.follow_up) if t),
-            now=now,
-        )
+    case, _joined = case_open_for_feedback(
+        workspace=response.workspace,
+        item=FeedbackItem.of_response(response),
+        response=response,
+        now=now,
+    )
+    return case
 
 
 def _open_twin(ws: Workspace, customer_id: str, touchpoint_code: str, theme: str) -> Case | None:
@@ -351,9 +440,9 @@ def _react(case: Case, by: AbstractBaseUser | None, now: datetime) -> None:
 def _text(text: str, what: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise InvalidInputError(f"the {what} is empty; write what was done or said")
+        raise InvalidInputError(str(_EMPTY_TEXT[what]))
     if len(text) > MAX_TEXT:
-        raise InvalidInputError(f"the {what} is longer than {MAX_TEXT} characters; shorten it")
+        raise InvalidInputError(_LONG_TEXT[what] % {"n": MAX_TEXT})
     return text
 
 
@@ -378,7 +467,8 @@ def case_contact(
     """Log a contact with the customer (a call, a message, a meeting) and what was said."""
     if channel not in ContactChannel.values:
         raise InvalidInputError(
-            f"contact channel {channel!r} is not one of {', '.join(ContactChannel.values)}"
+            _("contact channel %(channel)s is not one of %(choices)s")
+            % {"channel": repr(channel), "choices": ", ".join(ContactChannel.values)}
         )
     now = now or timezone.now()
     text = _text(text, "contact summary")
@@ -393,9 +483,12 @@ def case_set_status(
     *, case: Case, by: AbstractBaseUser | None, status: str, now: datetime | None = None
 ) -> Case:
     if status not in CaseStatus.values:
-        raise InvalidInputError(f"status {status!r} is not one of {', '.join(CaseStatus.values)}")
+        raise InvalidInputError(
+            _("status %(status)s is not one of %(choices)s")
+            % {"status": repr(status), "choices": ", ".join(CaseStatus.values)}
+        )
     if status in DONE_STATUSES:
-        raise InvalidInputError("to resolve or close a case, give its resolution (case_resolve)")
+        raise InvalidInputError(_("to resolve or close a case, give its resolution (case_resolve)"))
     now = now or timezone.now()
     with transaction.atomic():
         _react(case, by, now)
@@ -443,9 +536,9 @@ def case_assign(
 ) -> Case:
     ws = case.workspace
     if owner_unit is not None and owner_unit.workspace_id != ws.pk:
-        raise InvalidInputError(f"unit {owner_unit.code!r} belongs to another workspace")
+        raise InvalidInputError(_OTHER_UNIT % {"code": repr(owner_unit.code)})
     if owner_user is not None and not owner_user.memberships.filter(workspace=ws).exists():
-        raise InvalidInputError(f"user {owner_user} is not a member of workspace {ws.slug!r}")
+        raise InvalidInputError(_NOT_MEMBER % {"user": owner_user, "workspace": repr(ws.slug)})
     now = now or timezone.now()
     with transaction.atomic():
         case.owner_unit = owner_unit or case.owner_unit

@@ -20,8 +20,19 @@ from cxray.web.cases.selectors import case_list, case_settings_get, routing_rule
 from cxray.web.cases.services import case_settings_update, routing_rule_create, routing_rule_delete
 from cxray.web.cases.views import can_act, can_configure
 from cxray.web.journeys.models import Touchpoint
-from cxray.web.notifications.models import Delivery, WebhookEndpoint, WebhookFormat
-from cxray.web.notifications.services import EVENTS, delivery_retry, webhook_create, webhook_delete
+from cxray.web.notifications.models import (
+    Delivery,
+    DeliveryStatus,
+    WebhookEndpoint,
+    WebhookFormat,
+)
+from cxray.web.notifications.services import (
+    EVENTS,
+    delivery_retry,
+    webhook_create,
+    webhook_delete,
+    webhook_test,
+)
 from cxray.web.people.models import Unit
 from cxray.web.workspaces.decorators import workspace_view
 
@@ -88,10 +99,34 @@ def _settings_post(request: HttpRequest) -> None:
         raise InvalidInputError(_("Unknown action."))
 
 
+def _webhook_test_post(request: HttpRequest) -> None:
+    """Send the test payload now and say what the receiver answered (it is in the log too)."""
+    try:
+        d = webhook_test(workspace=request.workspace, pk=int(request.POST.get("pk") or 0))
+    except (InvalidInputError, ValueError) as exc:
+        messages.error(request, str(exc))
+        return
+    if d.status == DeliveryStatus.SENT:
+        messages.success(
+            request,
+            _("Test webhook sent to %(url)s: the receiver answered HTTP %(code)s.")
+            % {"url": d.recipient, "code": d.response_code},
+        )
+    else:
+        messages.error(
+            request,
+            _("Test webhook to %(url)s failed: %(error)s")
+            % {"url": d.recipient, "error": d.last_error},
+        )
+
+
 @workspace_view(allow=can_configure)
 @require_http_methods(["GET", "POST"])
 def cases_settings(request: HttpRequest) -> HttpResponse:
     ws = request.workspace
+    if request.method == "POST" and request.POST.get("action") == "webhook_test":
+        _webhook_test_post(request)
+        return redirect("cases_settings", ws.slug)
     if request.method == "POST":
         try:
             _settings_post(request)

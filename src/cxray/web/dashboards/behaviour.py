@@ -2,22 +2,177 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+import ibis
 
 from cxray.analytics import reports
 from cxray.analytics.drivers import DriverResult
-from cxray.web.accounts.scope import Scope
+from cxray.analytics.results import Score
+from cxray.analytics.scores import proportion
+from cxray.errors import InsufficientDataError, InvalidInputError
+from cxray.web.accounts.scope import Scope, unit_subtree_codes
 from cxray.web.analytics_store import analytics
 from cxray.web.dashboards.report_cache import cached_report
 from cxray.web.dashboards.selectors import ScopedStore
 from cxray.web.workspaces.models import Workspace
 
+CHURN_FILTERS = ("segment", "unit", "first_seen_from", "first_seen_to")
 
-def churn(*, workspace: Workspace, scope: Scope, as_of: date) -> reports.ChurnReport:
+
+@dataclass(frozen=True)
+class ChurnFilters:
+    """What the churn page, ``cxray report churn`` and ``/api/v1/reports/churn`` narrow to.
+
+    ``unit`` keeps the customers who bought or visited at that unit or below it (within the
+    viewer's own scope); ``first_seen_from``/``first_seen_to`` keep one cohort of customers by
+    the day they were first seen, both ends included.
+    """
+
+    segment: str | None = None
+    unit: str | None = None
+    first_seen_from: date | None = None
+    first_seen_to: date | None = None
+
+    @classmethod
+    def parse(cls, values: Mapping[str, Any]) -> ChurnFilters:
+        """From a URL query, API parameters or CLI options; empty values mean "all"."""
+        text = {k: str(values.get(k) or "").strip() for k in CHURN_FILTERS}
+        dates = {k: _parse_date(k, text[k]) for k in ("first_seen_from", "first_seen_to")}
+        start, end = dates["first_seen_from"], dates["first_seen_to"]
+        if start and end and start > end:
+            raise InvalidInputError(
+                f"first_seen_from {start.isoformat()} is after first_seen_to "
+                f"{end.isoformat()}; swap the two dates"
+            )
+        return cls(segment=text["segment"] or None, unit=text["unit"] or None, **dates)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.as_dict().values())
+
+    def as_dict(self) -> dict[str, str]:
+        """The filters as strings, "" where unset (for links, the API and cache keys)."""
+        return {
+            k: (v.isoformat() if isinstance(v, date) else v or "")
+            for k, v in ((k, getattr(self, k)) for k in CHURN_FILTERS)
+        }
+
+    def describe(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in self.as_dict().items() if v)
+
+
+def _parse_date(field: str, value: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(
+            f"{field} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-01-31"
+        ) from None
+
+
+class NoMatchingCustomers(InsufficientDataError):
+    """No customer passes the filters; the message says which filter and what exists."""
+
+
+def filtered_scope(*, workspace: Workspace, scope: Scope, unit: str | None) -> Scope:
+    """The viewer's scope narrowed to one unit and the units below it.
+
+    A unit manager may pick only units inside their own part of the company, as everywhere
+    else in the app; a unit code that does not exist is an error, not an empty report.
+    """
+    if not unit:
+        return scope
+    from cxray.web.people.models import Unit
+
+    found = Unit.objects.filter(workspace=workspace, code=unit).first()
+    if found is None:
+        raise InvalidInputError(
+            f"unit {unit!r} does not exist in this workspace; use a unit code from People → Units"
+        )
+    codes = unit_subtree_codes(found)
+    if scope.unit_ids is not None:
+        if unit not in scope.unit_ids:
+            raise InvalidInputError(f"unit {unit!r} is outside the units you may see")
+        codes = codes & scope.unit_ids
+    return Scope(unit_ids=codes, employee_ids=scope.employee_ids)
+
+
+class CustomerFilteredStore:
+    """A source that keeps only the customers of one segment and/or first-seen cohort, and
+    only their facts, so every figure on the churn page speaks of the same customers."""
+
+    def __init__(self, source: ScopedStore, filters: ChurnFilters) -> None:
+        self.source = source
+        self.filters = filters
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.source, name)
+
+    def customers(self, workspace: str) -> ibis.Table:
+        c = self.source.table("customers", workspace)
+        f = self.filters
+        if f.segment:
+            c = c.filter(c.segment == f.segment)
+        if f.first_seen_from:
+            c = c.filter(c.first_seen >= f.first_seen_from)
+        if f.first_seen_to:
+            c = c.filter(c.first_seen <= f.first_seen_to)
+        return c
+
+    def table(self, name: str, workspace: str) -> ibis.Table:
+        t = self.source.table(name, workspace)
+        f = self.filters
+        if not (f.segment or f.first_seen_from or f.first_seen_to):
+            return t
+        if name == "customers":
+            return self.customers(workspace)
+        if "customer_id" in t.columns:
+            return t.filter(t.customer_id.isin(self.customers(workspace).customer_id))
+        return t
+
+
+def _filtered_source(store: Any, scope: Scope, filters: ChurnFilters) -> CustomerFilteredStore:
+    return CustomerFilteredStore(ScopedStore(store, scope), filters)
+
+
+def _check_some_customers(source: CustomerFilteredStore, slug: str, filters: ChurnFilters) -> None:
+    """Raise :class:`NoMatchingCustomers` with the reason when no customer is left."""
+    if filters.is_empty or int(source.table("customers", slug).count().execute()):
+        return
+    if filters.segment:
+        c = source.source.table("customers", slug)
+        known = sorted(c.filter(c.segment.notnull()).select("segment").distinct().segment.execute())
+        if filters.segment not in known:
+            raise NoMatchingCustomers(
+                f"no customers in segment {filters.segment!r}; the segments here are: "
+                + (", ".join(known) or "none")
+            )
+    raise NoMatchingCustomers(f"no customers match these filters ({filters.describe()})")
+
+
+def churn(
+    *,
+    workspace: Workspace,
+    scope: Scope,
+    as_of: date,
+    filters: ChurnFilters | None = None,
+) -> reports.ChurnReport:
+    """The churn report of the customers the viewer may see, narrowed by ``filters``."""
+    filters = filters or ChurnFilters()
+    narrowed = filtered_scope(workspace=workspace, scope=scope, unit=filters.unit)
+
     def compute() -> reports.ChurnReport:
         with analytics() as store:
+            source = _filtered_source(store, narrowed, filters)
+            _check_some_customers(source, workspace.slug, filters)
             return reports.churn_report(
-                ScopedStore(store, scope),
+                source,
                 workspace.slug,
                 as_of=as_of,
                 churn_lag_days=workspace.churn_lag_days,
@@ -26,24 +181,87 @@ def churn(*, workspace: Workspace, scope: Scope, as_of: date) -> reports.ChurnRe
     return cached_report(
         "churn",
         workspace=workspace,
-        scope=scope,
+        scope=narrowed,
         compute=compute,
         as_of=as_of,
         lag=workspace.churn_lag_days,
+        **filters.as_dict(),
     )
 
 
+def churn_by_segment(report: reports.ChurnReport) -> list[tuple[str, Score]]:
+    """Customers who left out of all followed, per segment and then "all" (key ``""``), as a
+    share in percent with its Wilson interval."""
+    rows = [(str(k), proportion(c.n_events, c.n, metric="churn")) for k, c in report.curves.items()]
+    left = sum(c.n_events for c in report.curves.values())
+    followed = sum(c.n for c in report.curves.values())
+    return [*rows, ("", proportion(left, followed, metric="churn"))]
+
+
+def churn_as_dict(report: reports.ChurnReport, filters: ChurnFilters) -> dict[str, Any]:
+    """What the CLI prints with --json and the API returns: the report, the filters it was
+    computed with and the churn share by segment."""
+    return {
+        **report.as_dict(),
+        "filters": filters.as_dict(),
+        "churn_by_segment": [
+            {
+                "segment": k or None,  # None: every customer shown
+                "customers": s.n,
+                "left": s.top,
+                "churn_pct": _finite(s.value),
+                "low": _finite(s.low),
+                "high": _finite(s.high),
+                "reliable": s.reliable,
+            }
+            for k, s in churn_by_segment(report)
+        ],
+    }
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if value == value else None  # NaN (no customers) is not JSON
+
+
+def churn_none_dict(problem: NoMatchingCustomers, filters: ChurnFilters) -> dict[str, Any]:
+    """The empty answer when no customer passes the filters: zero customers and why."""
+    return {
+        "filters": filters.as_dict(),
+        "customers": 0,
+        "note": str(problem),
+        "survival": {},
+        "churn_by_segment": [],
+        "score_predicts_churn": [],
+        "loyal_looking_churners": {},
+        "cox": None,
+    }
+
+
 def clv_and_money(
-    *, workspace: Workspace, scope: Scope, as_of: date, months: int = 12
+    *,
+    workspace: Workspace,
+    scope: Scope,
+    as_of: date,
+    months: int = 12,
+    filters: ChurnFilters | None = None,
 ) -> tuple[reports.ClvReport, reports.MoneyReport]:
+    filters = filters or ChurnFilters()
+    narrowed = filtered_scope(workspace=workspace, scope=scope, unit=filters.unit)
+
     def compute() -> tuple[reports.ClvReport, reports.MoneyReport]:
         with analytics() as store:
-            source = ScopedStore(store, scope)
+            source = _filtered_source(store, narrowed, filters)
             clv = reports.clv_report(source, workspace.slug, as_of=as_of, months=months)
             return clv, reports.money_report(source, workspace.slug, clv=clv)
 
     return cached_report(
-        "clv_money", workspace=workspace, scope=scope, compute=compute, as_of=as_of, months=months
+        "clv_money",
+        workspace=workspace,
+        scope=narrowed,
+        compute=compute,
+        as_of=as_of,
+        months=months,
+        **filters.as_dict(),
     )
 
 

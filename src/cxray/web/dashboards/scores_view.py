@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 from datetime import date, timedelta
 
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +18,7 @@ from cxray.web.dashboards.selectors import (
     own_scale_report,
     score_report,
 )
+from cxray.web.exports import XLSX_CONTENT_TYPE, xlsx_bytes
 from cxray.web.workspaces.decorators import workspace_view
 from cxray.web.workspaces.export import neutralise
 
@@ -134,18 +134,8 @@ def _table_export(
     ]
     name = f"{request.workspace.slug}-{metric}-by-{by}.{fmt}"
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(f"{metric} by {by}"[:31])
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
         response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            xlsx_bytes([(f"{metric} by {by}", [header, *rows])]), content_type=XLSX_CONTENT_TYPE
         )
     else:
         response = HttpResponse(content_type="text/csv; charset=utf-8")

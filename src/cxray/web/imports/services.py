@@ -7,9 +7,10 @@ from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from cxray.errors import InvalidInputError
-from cxray.ingest import ImportRejected, import_file, parse_file
+from cxray.ingest import ImportRejected, parse_file, store_parsed
 from cxray.web.analytics_store import analytics
 from cxray.web.dashboards.text_analysis import analyse_new_texts
 from cxray.web.imports.models import ImportKind, ImportRun, ImportStatus
@@ -40,6 +41,7 @@ def import_run(
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
     analyse_text: str | None = None,
+    open_cases_days: int | None = None,
 ) -> ImportRun:
     """Import one file into the workspace; the run is logged whether it is stored or rejected.
 
@@ -47,11 +49,23 @@ def import_run(
     :class:`cxray.ingest.ImportRejected` after the log entry is saved. New comments are
     then analysed ``analyse_text`` = "now", "background" or "off" (default: the
     ``CXRAY_TEXT_ANALYSIS`` setting).
+
+    ``open_cases_days`` (feedback only): the answers of the last N days open cases as live
+    answers do (cxray.web.cases.imported); ``run.cases`` then holds the counts.
     """
     if kind not in ImportKind.values:
         raise InvalidInputError(
             f"cannot import {kind!r}: choose one of {', '.join(ImportKind.values)}"
         )
+    from cxray.web.cases.imported import cases_open_for_import, open_cases_days_clean
+
+    open_cases_days = open_cases_days_clean(open_cases_days)
+    if open_cases_days and kind != ImportKind.FEEDBACK:
+        raise InvalidInputError(
+            _("only feedback opens cases: leave open cases days blank for %(kind)s")
+            % {"kind": kind}
+        )
+    parsed = None
     run = ImportRun(
         workspace=workspace,
         kind=kind,
@@ -71,8 +85,10 @@ def import_run(
         if kind == ImportKind.EMPLOYEES:
             _import_employees(run, path, dry_run=dry_run, **options)
         else:
+            # Parsed here rather than in import_file: the case check below reads the rows.
+            parsed = parse_file(kind, path, **options)
             with analytics() as store:
-                result = import_file(store, kind, path, dry_run=dry_run, **options)
+                result = store_parsed(store, parsed, dry_run=dry_run)
             run.n_rows, run.stored, run.unchanged = result.n_rows, result.stored, result.unchanged
             run.skipped, run.warnings = dict(result.skipped), list(result.warnings)
             run.column_map = dict(result.column_map)
@@ -89,6 +105,11 @@ def import_run(
         raise
     run.duration_s = time.perf_counter() - started
     run.save()
+    run.cases = None
+    if open_cases_days and parsed is not None and not dry_run:
+        run.cases = cases_open_for_import(
+            workspace=workspace, table=parsed.table, days=open_cases_days, import_run=run
+        ).as_dict()
     if kind == ImportKind.FEEDBACK and run.stored and not dry_run:
         analyse_new_texts(workspace_slug=workspace.slug, how=analyse_text)
     return run

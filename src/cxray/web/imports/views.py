@@ -55,6 +55,7 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
                 user=request.user,
                 mapping=mapping or None,
                 date_order=date_order,
+                open_cases_days=params.get("open_cases_days") or None,
             )
         except ImportRejected as rejected:
             messages.error(request, _("The file was not imported: fix the rows listed below."))
@@ -64,6 +65,11 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
         else:
             path.unlink(missing_ok=True)
             messages.success(request, _("Import finished."))
+            if run.cases is not None:
+                messages.info(
+                    request,
+                    _("Cases opened: %(opened)s; joined to open cases: %(joined)s.") % run.cases,
+                )
             return redirect("import_detail", slug=request.workspace.slug, pk=run.pk)
     try:
         parsed = parse_file(
@@ -102,6 +108,7 @@ def _render_preview(request, path, kind, date_order, mapping, parsed) -> HttpRes
             "preview_columns": list(preview_rows[0].keys()) if preview_rows else [],
             "preview_rows": [list(r.values()) for r in preview_rows],
             "errors": parsed.errors[:200] if parsed is not None else [],
+            "open_cases_days": request.POST.get("open_cases_days", ""),
         },
     )
 
@@ -109,4 +116,8 @@ def _render_preview(request, path, kind, date_order, mapping, parsed) -> HttpRes
 @workspace_view(allow=can_import)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = import_run_get(workspace=request.workspace, pk=pk)
-    return render(request, "imports/detail.html", {"run": run})
+    from cxray.web.cases.imported import import_case_check
+
+    return render(
+        request, "imports/detail.html", {"run": run, "cases": import_case_check(import_run=run)}
+    )

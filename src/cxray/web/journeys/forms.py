@@ -22,6 +22,12 @@ _TEXT = forms.Textarea(attrs={"rows": 2})
 
 class StepForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
+    alternative_to = forms.RegexField(
+        label=_("Alternative to step (its id; a customer takes one of the two)"),
+        regex=model.CODE_RE,
+        required=False,
+        max_length=64,
+    )
     customer = forms.CharField(label=_("Customer does"), required=False, widget=_TEXT)
     touchpoint = forms.RegexField(
         label=_("Touchpoint code"), regex=model.CODE_RE, required=False, max_length=64
@@ -49,6 +55,7 @@ class StepForm(forms.Form):
         return cls(
             initial={
                 "title": step.title,
+                "alternative_to": step.alternative_to,
                 "customer": step.customer,
                 "touchpoint": step.touchpoint,
                 "channel": step.channel,

@@ -111,6 +111,8 @@ class Step(models.Model):
     position = models.PositiveSmallIntegerField()
     key = models.CharField(_("id"), max_length=64)
     title = models.CharField(_("title"), max_length=200)
+    # The key of a step this one replaces for some customers (see cxray.journey.model).
+    alternative_to = models.CharField(_("alternative to step"), max_length=64, blank=True)
     customer_action = models.TextField(_("what the customer does"), blank=True)
     # The code as written (kept even when no such touchpoint exists yet) and the link.
     touchpoint_code = models.CharField(_("touchpoint"), max_length=64, blank=True)

@@ -48,6 +48,7 @@ def journey_doc(journey: Journey) -> model.Journey:
             model.Step(
                 key=s.key,
                 title=s.title,
+                alternative_to=s.alternative_to,
                 customer=s.customer_action,
                 touchpoint=s.touchpoint_code,
                 channel=s.channel,

@@ -157,6 +157,7 @@ def _fill_step(
     step.stage = stage
     step.position = position
     step.title = d.title
+    step.alternative_to = d.alternative_to
     step.customer_action = d.customer
     step.touchpoint_code = d.touchpoint
     step.touchpoint = touchpoints.get(d.touchpoint) if d.touchpoint else None

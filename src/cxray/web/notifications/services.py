@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
+import secrets
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
@@ -66,16 +67,20 @@ def webhook_create(
 ) -> WebhookEndpoint:
     url = (url or "").strip()
     if not url.startswith(("http://", "https://")):
-        raise InvalidInputError(f"webhook address {url!r} must start with http:// or https://")
+        raise InvalidInputError(
+            _("webhook address %(url)s must start with http:// or https://") % {"url": repr(url)}
+        )
     if format not in WebhookFormat.values:
         raise InvalidInputError(
-            f"format {format!r} is not one of {', '.join(WebhookFormat.values)}"
+            _("format %(format)s is not one of %(choices)s")
+            % {"format": repr(format), "choices": ", ".join(WebhookFormat.values)}
         )
     names = [e.strip() for e in events.split(",") if e.strip()]
     unknown = set(names) - set(EVENTS)
     if unknown:
         raise InvalidInputError(
-            f"unknown events {', '.join(sorted(unknown))}; use {', '.join(EVENTS)} or leave blank"
+            _("unknown events %(names)s; use %(events)s or leave blank")
+            % {"names": ", ".join(sorted(unknown)), "events": ", ".join(EVENTS)}
         )
     return WebhookEndpoint.objects.create(
         workspace=workspace, url=url, format=format, events=",".join(names)
@@ -85,7 +90,7 @@ def webhook_create(
 def webhook_delete(*, workspace: Workspace, pk: int) -> None:
     deleted, _n = WebhookEndpoint.objects.filter(workspace=workspace, pk=pk).delete()
     if not deleted:
-        raise InvalidInputError(f"no webhook {pk} in this workspace")
+        raise InvalidInputError(_("no webhook %(pk)s in this workspace") % {"pk": pk})
 
 
 # --- queueing ------------------------------------------------------------------------------
@@ -115,17 +120,21 @@ def email_enqueue(
     )
 
 
+def _webhook_payload(
+    ep: WebhookEndpoint, workspace: Workspace, event: str, data: dict, text: str
+) -> dict:
+    if ep.format == WebhookFormat.SLACK:
+        return {"text": text}
+    return {"event": event, "workspace": workspace.slug, "data": data, "text": text}
+
+
 def webhooks_enqueue(*, workspace: Workspace, event: str, key: str, data: dict, text: str) -> int:
     """Queue the event for every active endpoint that wants it; return how many were new."""
     n = 0
     for ep in WebhookEndpoint.objects.filter(workspace=workspace, active=True):
         if not ep.wants(event):
             continue
-        payload = (
-            {"text": text}
-            if ep.format == WebhookFormat.SLACK
-            else {"event": event, "workspace": workspace.slug, "data": data, "text": text}
-        )
+        payload = _webhook_payload(ep, workspace, event, data, text)
         n += _enqueue(
             workspace=workspace,
             key=f"{key}:webhook:{ep.pk}",
@@ -274,6 +283,19 @@ def _send_one(delivery: Delivery, connection) -> int | None:
     return _post(delivery)
 
 
+def _attempt(delivery: Delivery, connection) -> str:
+    """One try at sending: counts the attempt, keeps the HTTP status; the error, or ""."""
+    delivery.attempts += 1
+    try:
+        delivery.response_code = _send_one(delivery, connection)
+    except urllib.error.HTTPError as exc:
+        delivery.response_code = exc.code
+        return f"HTTP {exc.code} {exc.reason}"
+    except Exception as exc:  # a refused connection, a timeout, a mail server's refusal
+        return f"{type(exc).__name__}: {exc}"
+    return ""
+
+
 def deliveries_send_due(*, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
     """Send every delivery that is due; return counts of sent, failed (will retry), gave up."""
     now = now or timezone.now()
@@ -291,15 +313,7 @@ def deliveries_send_due(*, now: datetime | None = None, limit: int = 200) -> dic
     for d in due:
         if not _claim(d, now):
             continue
-        d.attempts += 1
-        try:
-            d.response_code = _send_one(d, connection)
-        except urllib.error.HTTPError as exc:
-            d.response_code, error = exc.code, f"HTTP {exc.code} {exc.reason}"
-        except Exception as exc:  # a refused connection, a timeout, a mail server's refusal
-            error = f"{type(exc).__name__}: {exc}"
-        else:
-            error = ""
+        error = _attempt(d, connection)
         if not error:
             d.status, d.sent_at, d.last_error = DeliveryStatus.SENT, now, ""
             counts["sent"] += 1
@@ -327,11 +341,54 @@ def delivery_retry(*, workspace: Workspace, pk: int) -> Delivery:
     """Send a failed delivery again at the worker's next round (a button in the log)."""
     d = Delivery.objects.filter(workspace=workspace, pk=pk).first()
     if d is None:
-        raise InvalidInputError(f"no delivery {pk} in this workspace")
+        raise InvalidInputError(_("no delivery %(pk)s in this workspace") % {"pk": pk})
     if d.status == DeliveryStatus.SENT:
-        raise InvalidInputError(f"delivery {pk} was sent; there is nothing to retry")
+        raise InvalidInputError(
+            _("delivery %(pk)s was sent; there is nothing to retry") % {"pk": pk}
+        )
     d.status, d.next_attempt_at = DeliveryStatus.PENDING, timezone.now()
     if d.attempts >= MAX_ATTEMPTS:
         d.attempts = MAX_ATTEMPTS - 1  # one more try
     d.save(update_fields=["status", "next_attempt_at", "attempts"])
     return d
+
+
+# --- a test, sent at once ------------------------------------------------------------------
+TEST_EVENT = "webhook.test"
+
+
+def webhook_test(*, workspace: Workspace, pk: int, now: datetime | None = None) -> Delivery:
+    """Send a signed test payload to one endpoint now and log it in the delivery log.
+
+    The only delivery a request sends itself: whoever presses the button waits for the answer
+    (at most WEBHOOK_TIMEOUT_S). It goes out like a real one (same format, headers and
+    signature) but is tried once: a failure is logged as given up, never retried by the
+    worker. The returned delivery has the HTTP status or the error.
+    """
+    ep = WebhookEndpoint.objects.filter(workspace=workspace, pk=pk).first()
+    if ep is None:
+        raise InvalidInputError(_("no webhook %(pk)s in this workspace") % {"pk": pk})
+    now = now or timezone.now()
+    with translation.override(workspace.language):
+        text = _(
+            "Test message from cxray: the webhook %(url)s of workspace %(workspace)s works."
+        ) % {"url": ep.url, "workspace": workspace.name}
+    data = {"test": True, "endpoint": ep.pk, "sent_at": now.isoformat()}
+    # The lease keeps the worker off it while this request sends it.
+    delivery = Delivery.objects.create(
+        workspace=workspace,
+        key=f"{TEST_EVENT}:{ep.pk}:{secrets.token_hex(8)}",
+        kind=DeliveryKind.WEBHOOK,
+        event=TEST_EVENT,
+        endpoint=ep,
+        recipient=ep.url,
+        payload=_webhook_payload(ep, workspace, TEST_EVENT, data, text),
+        next_attempt_at=now + CLAIM_LEASE,
+    )
+    error = _attempt(delivery, None)
+    if error:
+        delivery.status, delivery.last_error = DeliveryStatus.GAVE_UP, error[:2000]
+    else:
+        delivery.status, delivery.sent_at = DeliveryStatus.SENT, now
+    delivery.save(update_fields=["status", "attempts", "sent_at", "last_error", "response_code"])
+    return delivery

@@ -9,25 +9,20 @@ import pandas as pd
 from django.core.cache import cache
 from django.db.models import QuerySet
 
-from cxray.analytics.attachment import (
-    DEFAULT_WINDOW_DAYS,
-    AttachmentRule,
-    DependencyAlert,
-    dependency_alerts,
-)
-from cxray.analytics.attachment_departures import DepartureEffect, departure_effects
+from cxray.analytics.attachment import DEFAULT_WINDOW_DAYS, AttachmentRule, DependencyAlert
+from cxray.analytics.attachment_departures import DepartureEffect, attachment_overview
 from cxray.analytics.ex_cx import (
     Correlation,
     LaggedPair,
     UnitPair,
-    ex_cx_by_unit,
+    ex_cx_overview,
     lagged_correlation,
-    lagged_pairs,
+    score_by_many,
     unit_correlation,
 )
 from cxray.analytics.internal_nps import InternalMatrix, internal_matrix
 from cxray.analytics.results import Score
-from cxray.analytics.scores import enps, enps_by
+from cxray.analytics.scores import enps
 from cxray.errors import InvalidInputError
 from cxray.web.accounts.scope import Scope
 from cxray.web.analytics_store import analytics
@@ -98,10 +93,10 @@ def attachment_report(
         ws = workspace.slug
         tables = [s.table(n, ws) for n in ("interactions", "customers", "employees")]
         tx = s.table("transactions", ws)
-        departures = departure_effects(
+        # One read of each table for both lists (the interactions are most of the time).
+        departures, alerts = attachment_overview(
             *tables, as_of=as_of, transactions=tx, rule=rule, min_attached=min_attached
         )
-        alerts = dependency_alerts(*tables, as_of=as_of, transactions=tx, rule=rule)
     report = AttachmentReport(as_of, rule, DEFAULT_WINDOW_DAYS, departures, alerts)
     cache.set(key, report, PEOPLE_CACHE_SECONDS)
     return report
@@ -195,16 +190,19 @@ def _employee_report(
     protected, rows = _scoped_cells(store, workspace, scope, as_of)
     e = rows[rows["metric"] == "enps"]
     k = protected.min_group
-    total = enps(e, min_n=k) if len(e) else enps(e.assign(score=[]), min_n=k)
     by_unit: list[tuple[str, bool, Score]] = []
+    by_wave: dict[date, Score] = {}
     if len(e):
+        # The three breakdowns in one aggregation (each separate one is a query of its own).
+        found = score_by_many("enps", e, {"all": [], "unit": ["unit_id"], "wave": ["at"]},
+                              min_n=k)  # fmt: skip
+        total = found["all"][None] if None in found["all"] else enps(e, min_n=k)
         pooled = e.groupby("unit_id")["pooled"].any().to_dict()
-        for unit, s in enps_by(e, "unit_id", min_n=k).items():
+        for unit, s in found["unit"].items():
             by_unit.append((str(unit), bool(pooled.get(unit, False)), s))
-    by_wave = (
-        {pd.Timestamp(d).date(): s for d, s in enps_by(e, "at", min_n=k).items()}
-        if len(e) else {}
-    )  # fmt: skip
+        by_wave = {pd.Timestamp(d).date(): s for d, s in found["wave"].items()}
+    else:
+        total = enps(e.assign(score=[]), min_n=k)
     comments: dict[str, list[str]] = {}
     for r in e[e["comment"].notna()].itertuples(index=False):
         comments.setdefault(str(r.unit_id), []).append(str(r.comment))
@@ -212,8 +210,7 @@ def _employee_report(
     customers, _weight = ScopedStore(store, scope).answers(workspace.slug)
     units = store.table("units", workspace.slug)
     try:
-        pairs = ex_cx_by_unit(e, customers, units, level=level, min_n=k)
-        lag = lagged_pairs(e, customers, units, level=level, min_n=k)
+        pairs, lag = ex_cx_overview(e, customers, units, level=level, min_n=k)
     except InvalidInputError:
         pairs, lag = [], []
     return EmployeeReport(

@@ -7,9 +7,12 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
+from cxray.analytics.anonymity import EMPLOYEE_METRICS
+from cxray.web.accounts.scope import can_export
 from cxray.web.api.schemas import ErrorOut, StrictIn
+from cxray.web.surveys.export import export_rows
 from cxray.web.surveys.models import Channel, Survey, SurveyStatus
-from cxray.web.surveys.selectors import survey_list
+from cxray.web.surveys.selectors import ResponseFilters, survey_list
 from cxray.web.surveys.services import (
     MAX_COMMENT,
     MAX_KEY,
@@ -30,6 +33,7 @@ class SurveyOut(Schema):
     purpose: str
     owner: str
     status: str
+    competitor: str
     public_token: str
     public_link: str
     responses: int
@@ -47,6 +51,10 @@ class ResponseIn(StrictIn):
     employee: str = ""
     customer_id: str = ""
     idempotency_key: str = Field("", max_length=MAX_KEY)
+    # Internal NPS: the unit code of the respondent's own department (required there).
+    respondent_unit: str = ""
+    # The rating of the survey's competitor (only on a survey that names one).
+    competitor_score: int | None = None
 
 
 class ResponseOut(Schema):
@@ -57,6 +65,8 @@ class ResponseOut(Schema):
     touchpoint: str
     unit: str
     employee: str
+    respondent_unit: str
+    competitor_score: int | None
 
 
 def survey_out(request: HttpRequest, s: Survey) -> dict:
@@ -67,6 +77,7 @@ def survey_out(request: HttpRequest, s: Survey) -> dict:
         "purpose": s.purpose,
         "owner": s.owner_label,
         "status": s.status,
+        "competitor": s.competitor,
         "public_token": s.public_token,
         "public_link": request.build_absolute_uri(f"/s/{s.public_token}/"),
         "responses": s.n_responses,
@@ -117,6 +128,8 @@ def response_add(request: HttpRequest, token: str, body: ResponseIn):
             context=context,
             customer_id=body.customer_id,
             idempotency_key=key,
+            respondent_unit=body.respondent_unit,
+            competitor_score=body.competitor_score,
         )
     except SurveyNotOpen as exc:
         raise HttpError(410, str(exc)) from exc
@@ -130,5 +143,29 @@ def response_add(request: HttpRequest, token: str, body: ResponseIn):
         "touchpoint": response.touchpoint_code,
         "unit": response.unit_code,
         "employee": response.employee_code,
+        "respondent_unit": response.respondent_unit_code,
+        "competitor_score": response.competitor_score,
     }
     return Status(201 if created else 200, out)
+
+
+@router.get("/{token}/responses", response={200: list[dict], **ERRORS})
+def responses_export(request: HttpRequest, token: str):
+    """The survey's responses as on the export of the responses page, with each answer's
+    ``themes`` and ``codes`` (text analysis) and the ``case`` it opened with its
+    ``case_notes``. Filters: ``since``, ``until`` (dates), ``score_min``, ``score_max``,
+    ``language``, ``touchpoint``. Admins and CX managers only; not for employee surveys."""
+    if not can_export(request.membership):
+        raise HttpError(403, f"the role {request.membership.role!r} may not export responses")
+    survey = Survey.objects.filter(public_token=token, workspace=request.workspace).first()
+    if survey is None:
+        raise HttpError(404, "no such survey in this workspace")
+    if survey.type in EMPLOYEE_METRICS:
+        raise HttpError(
+            403, "an employee survey's answers are anonymous: see /api/v1/people instead"
+        )
+    rows = export_rows(
+        survey=survey, scope=request.scope, filters=ResponseFilters.from_query(request.GET)
+    )
+    header = next(rows)
+    return [dict(zip(header, row, strict=True)) for row in rows]

@@ -26,6 +26,7 @@ class SurveyForm(forms.ModelForm):
             "touchpoint",
             "unit",
             "employee",
+            "competitor",
             "question_ru",
             "question_uk",
             "question_en",

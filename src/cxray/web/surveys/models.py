@@ -153,6 +153,17 @@ class Survey(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # A customer survey may also ask "How would you rate <competitor> on the same?"; those
+    # answers go to the analytics store's benchmark_ratings, never into the own scores.
+    competitor = models.CharField(
+        _("competitor to rate as well"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Optional: respondents are also asked to rate this competitor on the same scale; "
+            "the answers appear on Research → Competitors, not in your own scores."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -204,6 +215,12 @@ class SurveyResponse(models.Model):
     unit_code = models.CharField(_("unit"), max_length=64, blank=True)
     employee_code = models.CharField(_("employee"), max_length=64, blank=True)
     customer_id = models.CharField(_("customer"), max_length=128, blank=True)
+    # Employee surveys only: who answered (a personal link to an employee), or just their
+    # unit (chosen on an internal NPS form); they place the answer in an anonymous group.
+    respondent_employee_code = models.CharField(max_length=64, blank=True)
+    respondent_unit_code = models.CharField(max_length=64, blank=True)
+    # The rating of the survey's competitor, when it asks for one (benchmark_ratings).
+    competitor_score = models.SmallIntegerField(_("competitor's score"), null=True, blank=True)
     idempotency_key = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(_("answered"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

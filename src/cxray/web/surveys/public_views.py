@@ -17,7 +17,15 @@ from django.views.decorators.http import require_http_methods
 from cxray.errors import InvalidInputError
 from cxray.web.surveys import ratelimit
 from cxray.web.surveys.invitations import contact_opt_out, invitation_for_link
-from cxray.web.surveys.models import LANGUAGES, Channel, Contact, Survey, SurveyStatus
+from cxray.web.surveys.models import (
+    LANGUAGES,
+    Channel,
+    Contact,
+    Invitation,
+    Survey,
+    SurveyStatus,
+    SurveyType,
+)
 from cxray.web.surveys.selectors import new_idempotency_key, respondent_language, survey_by_token
 from cxray.web.surveys.services import (
     EDIT_WINDOW,
@@ -27,12 +35,15 @@ from cxray.web.surveys.services import (
     ResponseRejected,
     SurveyNotOpen,
     context_resolve,
+    invited_employee,
+    respondent_units,
     response_submit,
 )
 
 # Link parameters that travel from the GET into the form and back: the context of the answer
-# (i = the invitation of a personal link).
-CONTEXT_PARAMS = ("tp", "unit", "emp", "c", "via", "i")
+# (i = the invitation of a personal link; from = the respondent's own unit on an internal NPS
+# survey, asked on the form when the link does not give it).
+CONTEXT_PARAMS = ("tp", "unit", "emp", "c", "via", "i", "from")
 HONEYPOT = "website"
 
 
@@ -109,6 +120,18 @@ def _scale_labels(survey: Survey) -> tuple[str, str]:
     }.get(survey.type, (_("Not at all likely"), _("Extremely likely")))
 
 
+def _asks_unit(survey: Survey, params: dict, invitation: Invitation | None) -> list | None:
+    """The units to choose from when an internal NPS form must ask the respondent's own
+    department (neither a personal link to an employee nor a valid ``from`` gives it)."""
+    if survey.type != SurveyType.INTERNAL_NPS or invited_employee(invitation) is not None:
+        return None
+    rated = context_resolve(survey=survey, unit=params.get("unit", "")).unit
+    units = respondent_units(survey, rated)
+    if params.get("from") and any(u.code == params.get("from") for u in units):
+        return None
+    return units
+
+
 def _form_context(
     survey: Survey,
     lang: str,
@@ -117,10 +140,20 @@ def _form_context(
     key: str,
     error: str = "",
     values: dict | None = None,
+    invitation: Invitation | None = None,
 ) -> dict:
     low, high = survey.scale
     with translation.override(lang):
         low_label, high_label = _scale_labels(survey)
+        competitor_question = (
+            _("How would you rate %(competitor)s on the same?") % {"competitor": survey.competitor}
+            if survey.competitor
+            else ""
+        )
+    units = _asks_unit(survey, params, invitation)
+    carried = {k: params.get(k, "")[:128] for k in CONTEXT_PARAMS if params.get(k)}
+    if units is not None:
+        carried.pop("from", None)  # asked on the form instead
     return {
         "survey": survey,
         "question": survey.question(lang),
@@ -130,7 +163,9 @@ def _form_context(
         "low_label": low_label,
         "high_label": high_label,
         "key": key,
-        "carry": {k: params.get(k, "")[:128] for k in CONTEXT_PARAMS if params.get(k)},
+        "carry": carried,
+        "units": units,
+        "competitor_question": competitor_question,
         "error": error,
         "values": values or {},
         "honeypot": HONEYPOT,
@@ -167,8 +202,19 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
                     "score": str(earlier.score),
                     "comment": earlier.comment,
                     "follow_up": earlier.follow_up,
+                    "competitor_score": ""
+                    if earlier.competitor_score is None
+                    else str(earlier.competitor_score),
+                    "from": earlier.respondent_unit_code,
                 }
-        context = _form_context(survey, lang, request.GET, key=new_idempotency_key(), values=values)
+        context = _form_context(
+            survey,
+            lang,
+            request.GET,
+            key=new_idempotency_key(),
+            values=values,
+            invitation=invitation,
+        )
         return _render(request, "respond.html", context, lang)
 
     post = request.POST
@@ -196,6 +242,8 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
             customer_id=post.get("c", ""),
             idempotency_key=post.get("key", ""),
             invitation=invitation,
+            respondent_unit=post.get("from", ""),
+            competitor_score=post.get("competitor_score"),
         )
     except SurveyNotOpen:
         return _closed(request, lang)
@@ -204,7 +252,10 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
     except ResponseRejected as exc:
         with translation.override(lang):
             error = str(exc)
-        values = {k: post.get(k, "") for k in ("score", "comment", "follow_up")}
+        values = {
+            k: post.get(k, "")
+            for k in ("score", "comment", "follow_up", "competitor_score", "from")
+        }
         form = _form_context(
             survey,
             lang,
@@ -212,6 +263,7 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
             key=post.get("key", "")[:64] or new_idempotency_key(),
             error=error,
             values=values,
+            invitation=invitation,
         )
         return _render(request, "respond.html", form, lang, status=400)
     return thanks
@@ -351,6 +403,8 @@ def widget(request: HttpRequest, token: str) -> HttpResponse:
             context=context,
             customer_id=str(body.get("c") or ""),
             idempotency_key=key,
+            respondent_unit=str(body.get("from") or ""),
+            competitor_score=body.get("competitor_score"),
         )
     except SurveyNotOpen as exc:
         with translation.override(lang):

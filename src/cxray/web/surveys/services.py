@@ -16,6 +16,7 @@ from django.db import IntegrityError, close_old_connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cxray.analytics.anonymity import EMPLOYEE_METRICS, RESPONDENT_UNIT_PREFIX
 from cxray.analytics.schema import TABLES
 from cxray.errors import InvalidInputError
 from cxray.web.journeys.models import Touchpoint
@@ -103,9 +104,11 @@ def survey_create(
     touchpoint: Touchpoint | None = None,
     unit: Unit | None = None,
     employee: Employee | None = None,
+    competitor: str = "",
     **wording: str,
 ) -> Survey:
-    """A new draft survey. ``wording`` takes question_ru … follow_up_en (blank = default)."""
+    """A new draft survey. ``wording`` takes question_ru … follow_up_en (blank = default);
+    ``competitor`` adds "How would you rate <competitor> on the same?"."""
     if type not in SurveyType.values:
         raise InvalidInputError(
             f"survey type {type!r} is not one of {', '.join(SurveyType.values)}"
@@ -117,6 +120,7 @@ def survey_create(
         raise InvalidInputError(f"unknown wording fields: {', '.join(sorted(unknown))}")
     _check_owner(workspace=workspace, owner_user=owner_user, owner_employee=owner_employee)
     _check_context(workspace=workspace, touchpoint=touchpoint, unit=unit, employee=employee)
+    competitor = _check_competitor(type, competitor)
     return Survey.objects.create(
         workspace=workspace,
         name=name.strip(),
@@ -127,8 +131,25 @@ def survey_create(
         touchpoint=touchpoint,
         unit=unit,
         employee=employee,
+        competitor=competitor,
         **wording,
     )
+
+
+def _check_competitor(type: str, competitor: str | None) -> str:
+    name = (competitor or "").strip()
+    if name and type in EMPLOYEE_METRICS:
+        raise InvalidInputError(
+            f"a {type} survey cannot ask about a competitor: employees rate their own "
+            "company; leave the competitor empty or choose a customer survey type"
+        )
+    if name.lower() in ("own", "best_anywhere"):
+        raise InvalidInputError(
+            f"{name!r} is reserved in the competitors comparison; give the competitor's name"
+        )
+    if len(name) > 200:
+        raise InvalidInputError("the competitor's name is longer than 200 characters")
+    return name
 
 
 def survey_update(*, survey: Survey, **fields: Any) -> Survey:
@@ -145,6 +166,7 @@ def survey_update(*, survey: Survey, **fields: Any) -> Survey:
         "touchpoint",
         "unit",
         "employee",
+        "competitor",
         *WORDING_FIELDS,
     }
     unknown = set(fields) - allowed
@@ -167,6 +189,10 @@ def survey_update(*, survey: Survey, **fields: Any) -> Survey:
         unit=fields.get("unit"),
         employee=fields.get("employee"),
     )
+    if "type" in fields or "competitor" in fields:
+        fields["competitor"] = _check_competitor(
+            fields.get("type", survey.type), fields.get("competitor", survey.competitor)
+        )
     for key, value in fields.items():
         setattr(survey, key, value.strip() if isinstance(value, str) else value)
     if survey.status == SurveyStatus.PUBLISHED:
@@ -254,6 +280,72 @@ def _score(survey: Survey, raw: object) -> int:
     return raw
 
 
+def invited_employee(invitation: Invitation | None) -> Employee | None:
+    """The employee a personal link was sent to (the contact's email is theirs), if any."""
+    if invitation is None or not invitation.contact.email:
+        return None
+    return (
+        Employee.objects.select_related("unit")
+        .filter(workspace_id=invitation.workspace_id, email__iexact=invitation.contact.email)
+        .order_by("pk")
+        .first()
+    )
+
+
+def respondent_units(survey: Survey, rated: str = "") -> list[Unit]:
+    """The units a respondent of an internal NPS survey may say they belong to: every unit
+    of the workspace but the rated one (a department rating itself is left out anyway)."""
+    qs = Unit.objects.filter(workspace_id=survey.workspace_id).order_by("name", "code")
+    return list(qs.exclude(code=rated) if rated else qs)
+
+
+def _respondent(
+    survey: Survey, invitation: Invitation | None, respondent_unit: str, context: ResponseContext
+) -> tuple[str, str]:
+    """(employee code, unit code) of who answered an employee survey; ("", "") otherwise.
+
+    A personal link to an employee names them (and so their unit); otherwise an internal
+    NPS answer must say which unit the respondent belongs to, else it rates nobody's
+    internal service and the matrix could not use it.
+    """
+    if survey.type not in EMPLOYEE_METRICS:
+        return "", ""
+    employee = invited_employee(invitation)
+    if employee is not None:
+        return employee.code, employee.unit.code
+    code = (respondent_unit or "").strip()[:64]
+    if code and not Unit.objects.filter(workspace_id=survey.workspace_id, code=code).exists():
+        raise ResponseRejected(_("Please choose your department from the list."))
+    if survey.type == SurveyType.INTERNAL_NPS:
+        if not context.unit:
+            raise ResponseRejected(
+                _(
+                    "This link does not say which department you are rating. "
+                    "Please ask for the complete link."
+                )
+            )
+        if not code:
+            raise ResponseRejected(_("Please choose your department."))
+    return "", code
+
+
+def _competitor_score(survey: Survey, raw: object) -> int | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if not survey.competitor:
+        raise ResponseRejected(_("This survey does not ask about a competitor."))
+    low, high = survey.scale
+    if isinstance(raw, str):
+        raw = int(raw.strip()) if raw.strip().isdigit() else None
+    if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
+        raise ResponseRejected(
+            _("The competitor's score must be a whole number from %(low)s to %(high)s."),
+            low=low,
+            high=high,
+        )
+    return raw
+
+
 def response_submit(
     *,
     survey: Survey,
@@ -266,8 +358,14 @@ def response_submit(
     customer_id: str = "",
     idempotency_key: str = "",
     invitation: Invitation | None = None,
+    respondent_unit: str = "",
+    competitor_score: object = None,
 ) -> tuple[SurveyResponse, bool]:
     """Store one answer; return it and whether it is new.
+
+    ``respondent_unit`` is the unit code the respondent of an internal NPS survey chose
+    (required there unless the personal link names an employee); ``competitor_score`` the
+    optional rating of the survey's competitor, on the survey's scale.
 
     The same ``idempotency_key`` (a double click, a retried request, a resent form) returns
     the response stored the first time instead of a second one. A personal link
@@ -296,6 +394,10 @@ def response_submit(
     if value == survey.scale[1]:
         follow_up = ""  # asked only below the top score
     context = context or ResponseContext()
+    rival = _competitor_score(survey, competitor_score)
+    respondent_employee, respondent_unit_code = _respondent(
+        survey, invitation, respondent_unit, context
+    )
     if invitation is not None:
         return _submit_invited(
             survey=survey,
@@ -305,6 +407,9 @@ def response_submit(
                 "comment": comment,
                 "follow_up": follow_up,
                 "language": language if language in LANGUAGES else "",
+                "competitor_score": rival,
+                "respondent_employee_code": respondent_employee,
+                "respondent_unit_code": respondent_unit_code,
             },
             channel=channel,
             context=context,
@@ -330,6 +435,9 @@ def response_submit(
                 employee_code=context.employee,
                 customer_id=(customer_id or "").strip()[:128],
                 idempotency_key=key,
+                competitor_score=rival,
+                respondent_employee_code=respondent_employee,
+                respondent_unit_code=respondent_unit_code,
             )
     except IntegrityError:
         # A concurrent twin of this request won the race: return what it stored.
@@ -401,6 +509,12 @@ def _local_naive(at: Any) -> Any:
     return timezone.localtime(at).replace(tzinfo=None)
 
 
+def _respondent_id(r: SurveyResponse) -> str | None:
+    # Only the respondent's unit goes to the store, never the employee: the unit is all the
+    # anonymous groups need, and it is the unit at the time of answering.
+    return f"{RESPONDENT_UNIT_PREFIX}{r.respondent_unit_code}" if r.respondent_unit_code else None
+
+
 def _response_rows(workspace: Workspace, responses: list[SurveyResponse]) -> pa.Table:
     rows = []
     for r in responses:
@@ -411,7 +525,7 @@ def _response_rows(workspace: Workspace, responses: list[SurveyResponse]) -> pa.
                 "row_key": r.row_key,
                 "response_id": r.row_key,
                 "customer_id": r.customer_id or None,
-                "respondent_employee_id": None,
+                "respondent_employee_id": _respondent_id(r),
                 "survey_id": str(survey.pk),
                 "touchpoint_id": r.touchpoint_code or None,
                 "employee_id": r.employee_code or None,
@@ -427,6 +541,25 @@ def _response_rows(workspace: Workspace, responses: list[SurveyResponse]) -> pa.
             }
         )
     return pa.Table.from_pylist(rows, schema=TABLES["responses"].to_pyarrow())
+
+
+def _competitor_rows(workspace: Workspace, responses: list[SurveyResponse]) -> pa.Table:
+    """Ratings of the survey's competitor, for the competitors comparison only."""
+    rows = [
+        {
+            "workspace": workspace.slug,
+            "row_key": f"{r.row_key}:competitor",
+            "customer_id": r.customer_id or None,
+            "at": _local_naive(r.created_at),
+            "touchpoint_id": r.touchpoint_code or None,
+            "subject": r.survey.competitor,
+            "metric": r.survey.type,
+            "score": float(r.competitor_score),
+        }
+        for r in responses
+        if r.competitor_score is not None and r.survey.competitor
+    ]
+    return pa.Table.from_pylist(rows, schema=TABLES["benchmark_ratings"].to_pyarrow())
 
 
 def responses_sync(*, workspace: Workspace) -> int:
@@ -456,7 +589,12 @@ def responses_sync(*, workspace: Workspace) -> int:
                     "DELETE FROM responses WHERE workspace = ? AND row_key = ?",
                     [[workspace.slug, k] for k in edited],
                 )
+                store.raw.executemany(
+                    "DELETE FROM benchmark_ratings WHERE workspace = ? AND row_key = ?",
+                    [[workspace.slug, f"{k}:competitor"] for k in edited],
+                )
             written += store.write("responses", _response_rows(workspace, batch))
+            store.write("benchmark_ratings", _competitor_rows(workspace, batch))
         SurveyResponse.objects.filter(pk__in=[r.pk for r in batch]).update(synced_at=timezone.now())
 
 

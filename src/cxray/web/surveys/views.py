@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 
@@ -13,13 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cxray.analytics.anonymity import EMPLOYEE_METRICS
 from cxray.errors import InvalidInputError
 from cxray.web.accounts.scope import can_export, can_import
+from cxray.web.surveys.export import export_csv, export_rows, export_xlsx
 from cxray.web.surveys.forms import ContactPolicyForm, InviteForm, SurveyForm
 from cxray.web.surveys.invitations import (
     contacts_from_csv,
@@ -45,7 +44,6 @@ from cxray.web.surveys.services import (
     survey_update,
 )
 from cxray.web.workspaces.decorators import workspace_view
-from cxray.web.workspaces.export import neutralise
 
 RESPONSES_SHOWN = 200
 
@@ -201,30 +199,16 @@ def _employee_survey_redirect(request: HttpRequest) -> HttpResponse:
     return redirect("people_employees", request.workspace.slug)
 
 
-CSV_COLUMNS = (
-    "created_at",
-    "score",
-    "comment",
-    "follow_up",
-    "language",
-    "channel",
-    "touchpoint_code",
-    "unit_code",
-    "employee_code",
-    "customer_id",
-)
-
-
 @workspace_view(allow=can_export)
 def survey_responses_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    """The filtered responses as CSV (UTF-8 with BOM for Excel; formulas neutralised)."""
+    """The filtered responses as CSV (UTF-8 with BOM for Excel; formulas neutralised), with
+    each answer's themes and codes and the notes of its case."""
     survey = survey_get(workspace=request.workspace, pk=pk)
     if survey.type in EMPLOYEE_METRICS:
         return _employee_survey_redirect(request)
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerows(_export_rows(request, survey))
-    response = HttpResponse("\ufeff" + text.getvalue(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        export_csv(_export_rows(request, survey)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-responses.csv"'
     return response
 
@@ -232,19 +216,11 @@ def survey_responses_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @workspace_view(allow=can_export)
 def survey_responses_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     """The filtered responses as an Excel workbook (formulas neutralised, as in the CSV)."""
-    from openpyxl import Workbook
-
     survey = survey_get(workspace=request.workspace, pk=pk)
     if survey.type in EMPLOYEE_METRICS:
         return _employee_survey_redirect(request)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Responses")[:31])
-    for row in _export_rows(request, survey):
-        sheet.append(row)
-    data = io.BytesIO()
-    book.save(data)
     response = HttpResponse(
-        data.getvalue(),
+        export_xlsx(_export_rows(request, survey), _("Responses")),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-responses.xlsx"'
@@ -253,24 +229,9 @@ def survey_responses_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _export_rows(request: HttpRequest, survey) -> Iterator[list]:
     """The header, then one row per filtered response (what the user may see)."""
-    qs = response_list(
+    return export_rows(
         survey=survey, scope=request.scope, filters=ResponseFilters.from_query(request.GET)
     )
-    yield [
-        "answered",
-        "score",
-        "comment",
-        "follow_up",
-        "language",
-        "channel",
-        "touchpoint",
-        "unit",
-        "employee",
-        "customer",
-    ]
-    for row in qs.values_list(*CSV_COLUMNS).iterator():
-        at = timezone.localtime(row[0]).strftime("%Y-%m-%d %H:%M:%S")
-        yield [at, *(neutralise(v) for v in row[1:])]
 
 
 def _qr(request: HttpRequest, pk: int) -> segno.QRCode:

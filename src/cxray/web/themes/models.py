@@ -31,6 +31,8 @@ class DiscoveryRun(models.Model):
         Workspace, on_delete=models.CASCADE, related_name="discovery_runs"
     )
     field = models.CharField(max_length=16, choices=TextSource.choices)
+    # Only the texts of answers in this score band: "" (all), "nps", "nps:low", "csat:top" ...
+    score_filter = models.CharField(max_length=20, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING)

@@ -32,12 +32,48 @@ from cxray.web.workspaces.models import Workspace
 SCHEME_NAMES = {"churn_reason": _("Churn reason"), "purchase_factor": _("Purchase factor")}
 
 
-def run_latest(*, workspace: Workspace, field: str, done: bool = True) -> DiscoveryRun | None:
-    """The newest run of one field (only finished ones unless ``done=False``)."""
-    runs = DiscoveryRun.objects.filter(workspace=workspace, field=field)
+def run_latest(
+    *, workspace: Workspace, field: str, done: bool = True, score_filter: str = ""
+) -> DiscoveryRun | None:
+    """The newest run of one field and score filter (only finished ones unless
+    ``done=False``)."""
+    runs = DiscoveryRun.objects.filter(workspace=workspace, field=field, score_filter=score_filter)
     if done:
         runs = runs.filter(status=RunStatus.DONE)
     return runs.defer("embeddings", "texts", "response_keys", "languages").first()
+
+
+BAND_NAMES = {
+    "nps:low": _("NPS detractors (0–6)"),
+    "nps:middle": _("NPS passives (7–8)"),
+    "nps:top": _("NPS promoters (9–10)"),
+    "enps:low": _("eNPS detractors (0–6)"),
+    "enps:middle": _("eNPS passives (7–8)"),
+    "enps:top": _("eNPS promoters (9–10)"),
+    "csat:low": _("CSAT low (1–2)"),
+    "csat:middle": _("CSAT neutral (3)"),
+    "csat:top": _("CSAT high (4–5)"),
+    "ces:low": _("CES high effort (1–3)"),
+    "ces:middle": _("CES neutral (4)"),
+    "ces:top": _("CES low effort (5–7)"),
+}
+METRIC_NAMES = {"nps": "NPS", "enps": "eNPS", "csat": "CSAT", "ces": "CES"}
+
+
+def score_filter_name(key: str) -> str:
+    """What a run's score filter means, for people: "NPS detractors (0–6)", "CSAT", ""."""
+    if key in BAND_NAMES:
+        return str(BAND_NAMES[key])
+    return METRIC_NAMES.get(key, key)
+
+
+def score_filter_choices() -> list[tuple[str, str]]:
+    """("", "all answers") then each metric and each of its bands, for a select box."""
+    out: list[tuple[str, str]] = [("", str(_("all answers")))]
+    for metric, name in METRIC_NAMES.items():
+        out.append((metric, str(_("%(metric)s, every score") % {"metric": name})))
+        out += [(k, str(v)) for k, v in BAND_NAMES.items() if k.startswith(f"{metric}:")]
+    return out
 
 
 def run_themes(*, run: DiscoveryRun | None) -> list[DiscoveredTheme]:

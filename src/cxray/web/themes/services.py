@@ -11,19 +11,25 @@ only ``apply_edits`` on the stored run (no embedding), so the page shows the edi
 from __future__ import annotations
 
 import logging
+import re
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
 import numpy as np
+import pyarrow as pa
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cxray.analytics import scores
+from cxray.analytics.erasure import delete_rows
+from cxray.analytics.schema import TABLES
 from cxray.errors import InvalidInputError
-from cxray.text.coding import CHURN_CODES, FACTOR_CODES, CodingMemory, Review
+from cxray.text.coding import CHURN_CODES, FACTOR_CODES, CodingMemory, Review, normalise
 from cxray.text.discover import (
     Corpus,
     DiscoveredThemes,
@@ -67,15 +73,65 @@ _guard = threading.Lock()
 # ---------- discovery ----------
 
 
-def _recent_texts(workspace: Workspace, field: str, limit: int) -> list[dict[str, Any]]:
-    """The most recent ``limit`` analysed texts of one field: key, language, masked text."""
+BAND_METRICS = ("nps", "csat", "ces", "enps")
+BANDS = ("low", "middle", "top")
+
+
+def score_filter_key(metric: str | None = None, band: str | None = None) -> str:
+    """The validated score filter of a discovery run: "" (every answer), "nps" (answers of
+    one metric) or "nps:low". Bands follow the metric's buckets (cxray.analytics.scores):
+    low = NPS/eNPS detractors 0-6, CSAT 1-2, CES 1-3; top = promoters 9-10, CSAT 4-5, CES
+    5-7; middle = what lies between (passives 7-8)."""
+    metric, band = (metric or "").strip().lower(), (band or "").strip().lower()
+    if metric and metric not in BAND_METRICS:
+        raise InvalidInputError(
+            _("metric must be one of %(choices)s, not “%(value)s”")
+            % {"choices": ", ".join(BAND_METRICS), "value": metric}
+        )
+    if band and band not in BANDS:
+        raise InvalidInputError(
+            _("band must be one of %(choices)s, not “%(value)s”")
+            % {"choices": ", ".join(BANDS), "value": band}
+        )
+    if band and not metric:
+        raise InvalidInputError(_("a score band needs its metric (nps, csat, ces or enps)"))
+    return f"{metric}:{band}" if band else metric
+
+
+def _score_filter(table: ibis.Table, key: str) -> ibis.Table:
+    """``table`` (with ``metric`` and ``score``) reduced to the answers of a filter key."""
+    if not key:
+        return table
+    metric, _sep, band = key.partition(":")
+    table = table.filter(table.metric == metric)
+    if not band:
+        return table
+    spec = scores._spec(metric)
+    s = table.score
+    if band == "low":
+        return table.filter(s <= spec.bottom_to)
+    if band == "top":
+        return table.filter(s >= spec.top_from)
+    return table.filter((s > spec.bottom_to) & (s < spec.top_from))
+
+
+def _recent_texts(
+    workspace: Workspace, field: str, limit: int, score_filter: str = ""
+) -> list[dict[str, Any]]:
+    """The most recent ``limit`` analysed texts of one field (of the responses that pass
+    ``score_filter``, see :func:`score_filter_key`): key, language, masked text."""
     with analytics() as store:
         texts = store.table("response_texts", workspace.slug)
         texts = texts.filter((texts.field == field) & texts.masked.notnull())
         texts = texts.filter(texts.masked.strip().length() > 0)
         responses = store.table("responses", workspace.slug)
-        responses = responses.select(rk=responses.row_key, at=responses.at)
-        joined = texts.left_join(responses, texts.response_key == responses.rk)
+        responses = responses.select(
+            rk=responses.row_key, at=responses.at, metric=responses.metric, score=responses.score
+        )
+        responses = _score_filter(responses, score_filter)
+        # An inner join when filtering: a text whose response is not in the band is out.
+        join = texts.inner_join if score_filter else texts.left_join
+        joined = join(responses, texts.response_key == responses.rk)
         frame = (
             joined.select(joined.response_key, joined.language, joined.masked, joined.at)
             .order_by([ibis.desc("at"), "response_key"])
@@ -204,21 +260,30 @@ def discovery_run(
     field: str = TextSource.COMMENT,
     limit: int = DEFAULT_LIMIT,
     seed: int = 0,
+    score_filter: str = "",
     run: DiscoveryRun | None = None,
 ) -> DiscoveryRun:
     """Discover themes in the workspace's most recent ``limit`` texts and store them.
 
-    Synchronous and slow (embedding); pages use :func:`discovery_start`. Never raises: a
-    failure is stored on the run (status "failed", ``error``).
+    ``score_filter`` (see :func:`score_filter_key`) keeps the texts of one metric or score
+    band, e.g. "nps:low" for what detractors talk about. Theme ids are carried over from the
+    field's previous run whatever its filter, so an edit names the same theme in every band.
+    Synchronous and slow (embedding); pages use :func:`discovery_start`. Never raises on
+    data: a failure is stored on the run (status "failed", ``error``).
     """
     if field not in TextSource.values:
         raise InvalidInputError(f"field must be one of {', '.join(TextSource.values)}")
-    run = run or DiscoveryRun.objects.create(workspace=workspace, field=field)
+    score_filter = score_filter_key(*score_filter.split(":", 1)) if score_filter else ""
+    run = run or DiscoveryRun.objects.create(
+        workspace=workspace, field=field, score_filter=score_filter
+    )
     try:
-        rows = _recent_texts(workspace, field, limit)
+        rows = _recent_texts(workspace, field, limit, run.score_filter)
         if len(rows) < 2 * MIN_CLUSTER:
             raise InvalidInputError(
-                f"{len(rows)} analysed texts; theme discovery needs at least {2 * MIN_CLUSTER}"
+                f"{len(rows)} analysed texts"
+                + (f" in {run.score_filter}" if run.score_filter else "")
+                + f"; theme discovery needs at least {2 * MIN_CLUSTER}"
             )
         texts = [r["text"] for r in rows]
         languages = [r["language"] for r in rows]
@@ -240,7 +305,7 @@ def discovery_run(
         run.finished_at = timezone.now()
         run.save()
         _store_result(run, result)
-        _prune(workspace, field)
+        _prune(workspace, field, run.score_filter)
     except Exception as exc:
         if not isinstance(exc, InvalidInputError):
             log.exception("theme discovery failed for workspace %s", workspace.slug)
@@ -251,11 +316,12 @@ def discovery_run(
     return run
 
 
-def _prune(workspace: Workspace, field: str) -> None:
-    """Keep the newest KEEP_RUNS finished runs; older ones (and their embeddings) go."""
-    runs = DiscoveryRun.objects.filter(workspace=workspace, field=field).exclude(
-        status=RunStatus.RUNNING
-    )
+def _prune(workspace: Workspace, field: str, score_filter: str = "") -> None:
+    """Keep the newest KEEP_RUNS finished runs per score filter; older ones (and their
+    embeddings) go, so a run on detractors never pushes out the run on every answer."""
+    runs = DiscoveryRun.objects.filter(
+        workspace=workspace, field=field, score_filter=score_filter
+    ).exclude(status=RunStatus.RUNNING)
     keep = list(runs.filter(status=RunStatus.DONE).values_list("pk", flat=True)[:KEEP_RUNS])
     if len(keep) == KEEP_RUNS:
         oldest = DiscoveryRun.objects.get(pk=keep[-1]).created_at
@@ -268,11 +334,16 @@ def discovery_running(*, workspace: Workspace) -> bool:
 
 
 def discovery_start(
-    *, workspace: Workspace, field: str = TextSource.COMMENT, limit: int = DEFAULT_LIMIT
+    *,
+    workspace: Workspace,
+    field: str = TextSource.COMMENT,
+    limit: int = DEFAULT_LIMIT,
+    score_filter: str = "",
 ) -> DiscoveryRun | None:
     """Start a discovery run in a daemon thread; None if one is running for the workspace."""
     if field not in TextSource.values:
         raise InvalidInputError(f"field must be one of {', '.join(TextSource.values)}")
+    score_filter = score_filter_key(*score_filter.split(":", 1)) if score_filter else ""
     with _guard:
         if workspace.pk in _running:
             return None
@@ -282,7 +353,9 @@ def discovery_start(
         DiscoveryRun.objects.filter(workspace=workspace, status=RunStatus.RUNNING).update(
             status=RunStatus.FAILED, error="interrupted", finished_at=timezone.now()
         )
-        run = DiscoveryRun.objects.create(workspace=workspace, field=field)
+        run = DiscoveryRun.objects.create(
+            workspace=workspace, field=field, score_filter=score_filter
+        )
     except Exception:
         with _guard:
             _running.discard(workspace.pk)
@@ -361,14 +434,17 @@ def theme_edit_create(
     return edit
 
 
-def theme_edit_undo(*, workspace: Workspace, field: str) -> ThemeEdit | None:
-    """Remove the latest edit of one field and apply the rest to the latest run again."""
+def theme_edit_undo(
+    *, workspace: Workspace, field: str, score_filter: str = ""
+) -> ThemeEdit | None:
+    """Remove the latest edit of one field and apply the rest to the latest run (of the
+    score filter on screen) again."""
     edit = ThemeEdit.objects.filter(workspace=workspace, field=field).last()
     if edit is None:
         return None
     edit.delete()
     run = DiscoveryRun.objects.filter(
-        workspace=workspace, field=field, status=RunStatus.DONE
+        workspace=workspace, field=field, status=RunStatus.DONE, score_filter=score_filter
     ).first()
     if run is not None:
         themes_reapply(run=run)
@@ -450,3 +526,86 @@ def coding_memory(*, workspace: Workspace) -> CodingMemory:
             if (c.scheme, c.code) == (scheme, code):
                 found.append(Review(scheme, code, c.evidence, verdict, corrected))
     return CodingMemory(found)
+
+
+# ---------- re-applying corrections to texts analysed before them ----------
+
+
+@dataclass(frozen=True)
+class RecodeResult:
+    """``examined``: texts holding a reviewed evidence span; ``changed``: texts whose stored
+    codes changed; ``verdicts``: distinct (code, evidence) verdicts applied."""
+
+    examined: int
+    changed: int
+    verdicts: int
+
+
+def _codes_of(value: str | None) -> list[tuple[str, str]]:
+    out = []
+    for item in str(value or "").split(","):
+        scheme, sep, code = item.partition(":")
+        if sep:
+            out.append((scheme, code))
+    return out
+
+
+def texts_recode(*, workspace: Workspace) -> RecodeResult:
+    """Re-code the workspace's analysed texts with people's current verdicts.
+
+    Texts analysed after a verdict got it when they were stored; this brings the older ones
+    in line. Only texts containing a reviewed evidence span are coded again, and only the
+    codes that carry a verdict change (:meth:`CodingMemory.revise`): a rejected code goes, a
+    corrected one becomes the code people chose. A text a person reviewed keeps the codes
+    they judged on it. All changed rows are replaced in one store transaction; a row whose
+    codes changed meanwhile (another re-code, a fresh analysis) is left for the next run.
+    Running it again changes nothing.
+    """
+    from cxray.text.coding import code_text
+    from cxray.text.lemmas import lemmatize
+
+    memory = coding_memory(workspace=workspace)
+    spans = sorted((s for s in memory.spans() if s), key=len, reverse=True)
+    if not spans:
+        return RecodeResult(0, 0, len(memory))
+    pattern = re.compile("|".join(re.escape(s) for s in spans))
+    fixed: dict[str, set[tuple[str, str]]] = {}
+    for key, fld, scheme, code in CodeReview.objects.filter(workspace=workspace).values_list(
+        "response_key", "field", "scheme", "code"
+    ):
+        fixed.setdefault(f"{key}:{fld}", set()).add((scheme, code))
+    with analytics() as store:
+        t = store.table("response_texts", workspace.slug)
+        rows = t.select("row_key", "language", "masked", "codes").to_pyarrow().to_pylist()
+    # The slow part (rules and lemmas) runs without holding the store.
+    examined, revised = 0, {}
+    for row in rows:
+        text = str(row["masked"] or "")
+        if not pattern.search(normalise(text)):
+            continue
+        examined += 1
+        lang = str(row["language"] or "unknown")
+        stored = _codes_of(row["codes"])
+        new = memory.revise(
+            stored,
+            code_text(text, lang, lemmatize(text, lang)),
+            fixed=fixed.get(row["row_key"], ()),
+        )
+        if new != stored:
+            revised[row["row_key"]] = (row["codes"], ",".join(f"{s}:{c}" for s, c in new))
+    if not revised:
+        return RecodeResult(examined, 0, len(memory))
+    with analytics() as store, store.transaction():
+        t = store.table("response_texts", workspace.slug)
+        current = t.filter(t.row_key.isin(sorted(revised))).to_pyarrow().to_pylist()
+        fresh = [r for r in current if r["codes"] == revised[r["row_key"]][0]]
+        if fresh:
+            delete_rows(
+                store, "response_texts", workspace.slug, "row_key", [r["row_key"] for r in fresh]
+            )
+            table = pa.Table.from_pylist(
+                [{**r, "codes": revised[r["row_key"]][1]} for r in fresh],
+                schema=TABLES["response_texts"].to_pyarrow(),
+            )
+            store.write("response_texts", table)
+    return RecodeResult(examined, len(fresh), len(memory))

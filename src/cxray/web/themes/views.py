@@ -25,12 +25,16 @@ from cxray.web.themes.selectors import (
     edit_list,
     run_latest,
     run_themes,
+    score_filter_choices,
+    score_filter_name,
 )
 from cxray.web.themes.services import (
     SCHEMES,
     code_review_set,
     discovery_running,
     discovery_start,
+    score_filter_key,
+    texts_recode,
     theme_edit_create,
     theme_edit_undo,
 )
@@ -49,14 +53,26 @@ def _field(value: str | None) -> str:
     return value if value in TextSource.values else TextSource.COMMENT
 
 
+def _score_filter(request: HttpRequest) -> str:
+    """The score band of the page: ``score=nps:low`` or ``metric=nps&band=low``; an unknown
+    one shows every answer, like an unknown field shows comments."""
+    data = request.POST if request.method == "POST" else request.GET
+    metric, _sep, band = (data.get("score") or "").partition(":")
+    try:
+        return score_filter_key(metric or data.get("metric"), band or data.get("band"))
+    except InvalidInputError:
+        return ""
+
+
 @workspace_view(allow=sees_whole_workspace)
 def themes(request: HttpRequest) -> HttpResponse:
     ws = request.workspace
     field = _field(request.POST.get("field") or request.GET.get("field"))
+    score = _score_filter(request)
     if request.method == "POST":
-        return _themes_post(request, field)
-    run = run_latest(workspace=ws, field=field)
-    latest = run_latest(workspace=ws, field=field, done=False)
+        return _themes_post(request, field, score)
+    run = run_latest(workspace=ws, field=field, score_filter=score)
+    latest = run_latest(workspace=ws, field=field, done=False, score_filter=score)
     found = run_themes(run=run)
     total = sum(t.size for t in found) or 1
     edits = edit_list(workspace=ws, field=field)
@@ -66,6 +82,9 @@ def themes(request: HttpRequest) -> HttpResponse:
         {
             "field": field,
             "fields": TextSource.choices,
+            "score": score,
+            "score_name": score_filter_name(score),
+            "scores": score_filter_choices(),
             "run": run,
             "latest": latest,
             "running": discovery_running(workspace=ws),
@@ -76,14 +95,14 @@ def themes(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _themes_post(request: HttpRequest, field: str) -> HttpResponse:
+def _themes_post(request: HttpRequest, field: str, score: str) -> HttpResponse:
     if not can_import(request.membership):
         raise PermissionDenied
     ws = request.workspace
     action = request.POST.get("action", "")
     try:
         if action == "run":
-            if discovery_start(workspace=ws, field=field) is None:
+            if discovery_start(workspace=ws, field=field, score_filter=score) is None:
                 messages.info(request, _("An analysis is already running for this workspace."))
             else:
                 messages.success(
@@ -91,11 +110,11 @@ def _themes_post(request: HttpRequest, field: str) -> HttpResponse:
                     _("Analysis started. It takes a few minutes; reload the page to see it."),
                 )
         elif action == "undo":
-            if theme_edit_undo(workspace=ws, field=field):
+            if theme_edit_undo(workspace=ws, field=field, score_filter=score):
                 messages.success(request, _("The last edit was undone."))
         elif action in EditKind.values:
             run = DiscoveryRun.objects.filter(
-                workspace=ws, field=field, status=RunStatus.DONE
+                workspace=ws, field=field, status=RunStatus.DONE, score_filter=score
             ).first()
             if run is None:
                 raise InvalidInputError(_("There are no themes to edit yet."))
@@ -113,7 +132,8 @@ def _themes_post(request: HttpRequest, field: str) -> HttpResponse:
             messages.error(request, _("Nothing to do."))
     except InvalidInputError as exc:
         messages.error(request, str(exc))
-    return redirect(f"{reverse('themes', args=[ws.slug])}?{urlencode({'field': field})}")
+    query = {"field": field, **({"score": score} if score else {})}
+    return redirect(f"{reverse('themes', args=[ws.slug])}?{urlencode(query)}")
 
 
 def _describe(edit) -> str:
@@ -134,6 +154,17 @@ def codes(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_import(request.membership):
             raise PermissionDenied
+        if request.POST.get("action") == "recode":
+            result = texts_recode(workspace=ws)
+            messages.success(
+                request,
+                _(
+                    "Corrections re-applied to texts analysed earlier: %(changed)d of "
+                    "%(examined)d texts with a reviewed phrase changed."
+                )
+                % {"changed": result.changed, "examined": result.examined},
+            )
+            return redirect(request.get_full_path())
         scheme, _sep, code = request.POST.get("item", "").partition(":")
         try:
             code_review_set(
