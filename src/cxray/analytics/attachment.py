@@ -164,12 +164,7 @@ def attached_by_employee(
     where they are attached; most attached first."""
     served = conc.groupby("top_employee_id")["customer_id"].nunique().rename("customers")
     a = attached_customers(conc, rule)
-    if value is not None and not a.empty:
-        a = a.merge(value, on="customer_id", how="left")
-    for c in ("revenue_to_date", "revenue_recent"):
-        if c not in a.columns:
-            a[c] = 0.0
-        a[c] = a[c].fillna(0.0)
+    a = _with_value(a, value)
     per = a.groupby("top_employee_id").agg(
         attached=("customer_id", "nunique"),
         revenue_to_date=("revenue_to_date", "sum"),
@@ -255,12 +250,7 @@ def alerts_of(
             "top_employee_id": people.employees[emp_i[active]],
         }
     )
-    if value is not None and not a.empty:
-        a = a.merge(value, on="customer_id", how="left")
-    for c in ("revenue_to_date", "revenue_recent"):
-        if c not in a.columns:
-            a[c] = 0.0
-        a[c] = a[c].fillna(0.0)
+    a = _with_value(a, value)
     per = (
         a.groupby("top_employee_id")
         .agg(
@@ -504,3 +494,14 @@ def _day(d: date) -> pd.Timestamp:
 
 def _num(v: float) -> float | None:
     return None if v is None or (isinstance(v, float) and not math.isfinite(v)) else float(v)
+
+
+def _with_value(a: pd.DataFrame, value: pd.DataFrame | None) -> pd.DataFrame:
+    """``a`` with each customer's ``revenue_to_date`` and ``revenue_recent`` (0 unknown)."""
+    if value is not None and not a.empty:
+        a = a.merge(value, on="customer_id", how="left")
+    for c in ("revenue_to_date", "revenue_recent"):
+        if c not in a.columns:
+            a[c] = 0.0
+        a[c] = a[c].fillna(0.0)
+    return a

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cxray.errors import InvalidInputError
 from cxray.web.accounts.scope import Scope
+from cxray.web.exports import xlsx_bytes
 from cxray.web.surveys.models import Survey, SurveyResponse
 from cxray.web.surveys.selectors import ResponseFilters, response_list
 from cxray.web.workspaces.export import neutralise
@@ -146,18 +147,6 @@ def export_csv(rows: Iterable[list]) -> str:
     return "\ufeff" + text.getvalue()
 
 
-def export_xlsx(rows: Iterable[list], sheet_name: str) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(sheet_name[:31])
-    for row in rows:
-        sheet.append(row)
-    data = io.BytesIO()
-    book.save(data)
-    return data.getvalue()
-
-
 def export_file(
     *,
     workspace: Workspace,
@@ -186,5 +175,5 @@ def export_file(
     if suffix == ".csv":
         path.write_text(export_csv(rows), encoding="utf-8")
     else:
-        path.write_bytes(export_xlsx(rows, "Responses"))
+        path.write_bytes(xlsx_bytes([("Responses", rows)]))
     return len(rows) - 1

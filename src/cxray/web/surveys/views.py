@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET, require_POST
 from cxray.analytics.anonymity import EMPLOYEE_METRICS
 from cxray.errors import InvalidInputError
 from cxray.web.accounts.scope import can_export, can_import
-from cxray.web.surveys.export import export_csv, export_rows, export_xlsx
+from cxray.web.exports import xlsx_response
+from cxray.web.surveys.export import export_csv, export_rows
 from cxray.web.surveys.forms import ContactPolicyForm, InviteForm, SurveyForm
 from cxray.web.surveys.invitations import (
     contacts_from_csv,
@@ -219,12 +220,9 @@ def survey_responses_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     survey = survey_get(workspace=request.workspace, pk=pk)
     if survey.type in EMPLOYEE_METRICS:
         return _employee_survey_redirect(request)
-    response = HttpResponse(
-        export_xlsx(_export_rows(request, survey), _("Responses")),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return xlsx_response(
+        [(_("Responses"), _export_rows(request, survey))], f"survey-{survey.pk}-responses.xlsx"
     )
-    response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-responses.xlsx"'
-    return response
 
 
 def _export_rows(request: HttpRequest, survey) -> Iterator[list]:
