@@ -54,7 +54,21 @@ def setup(data_dir: Path | None) -> Path:
     from django.core.management import call_command
 
     django.setup()
+    from django.utils import translation
+
+    # Messages raised by the services speak the CLI's language, not the server default.
+    translation.activate(_lang(None))
     call_command("migrate", verbosity=0, interactive=False)
+    if paths.restore_journal_path(base).exists():
+        # A restore was killed while writing: finish it before anything reads the stores.
+        from cxray.web.workspaces.backup import restore_resume
+
+        slugs = restore_resume()
+        typer.echo(
+            _t("finished the interrupted restore of %(workspaces)s")
+            % {"workspaces": ", ".join(slugs)},
+            err=True,
+        )
     return base
 
 
@@ -150,6 +164,11 @@ def _serve(host: str, port: int, lang: str, threads: int = 8) -> None:
     from cxray.web.notifications.scheduler import start_background
 
     start_background()
+    # Answers stored but not yet copied to the analytics store when the server last stopped
+    # (killed, a power cut) are copied at once, not when the next answer arrives.
+    from cxray.web.surveys.services import background_start
+
+    background_start()
     waitress_serve(application, host=host, port=port, threads=threads, ident="cxray")
 
 
@@ -432,7 +451,9 @@ def _score_report(
 ByOpt = Annotated[
     str | None,
     typer.Option(
-        "--by", help="month, quarter, segment, touchpoint, unit, stage, employee, channel, language"
+        "--by",
+        help="day, week, month, quarter, segment, touchpoint, unit, stage, employee, channel, "
+        "language",
     ),
 ]
 
@@ -532,23 +553,75 @@ def report_churn(
         )
 
 
+SegmentFilter = Annotated[str | None, typer.Option(help="Only customers of this segment.")]
+UnitFilter = Annotated[
+    str | None, typer.Option(help="Only customers of this unit code and the units below it.")
+]
+FirstSeenFrom = Annotated[
+    str | None, typer.Option(help="Only customers first seen on or after YYYY-MM-DD.")
+]
+FirstSeenTo = Annotated[
+    str | None, typer.Option(help="Only customers first seen on or before YYYY-MM-DD.")
+]
+
+
 @report_app.command("clv")
 def report_clv(
     workspace: WorkspaceOpt,
     months: Annotated[int, typer.Option(help="Horizon in months.")] = 12,
     data_dir: DataDir = None,
     as_json: JsonOpt = False,
+    segment: SegmentFilter = None,
+    unit: UnitFilter = None,
+    first_seen_from: FirstSeenFrom = None,
+    first_seen_to: FirstSeenTo = None,
+    per_customer: Annotated[
+        bool,
+        typer.Option(
+            "--per-customer",
+            help="Also each customer: probability alive, expected purchases and value.",
+        ),
+    ] = False,
 ) -> None:
-    """Customer lifetime value by segment (BG/NBD + Gamma-Gamma)."""
+    """Customer lifetime value by segment (BG/NBD + Gamma-Gamma); --segment, --unit and
+    --first-seen-from/--first-seen-to choose the customers shown (the model is fitted on all)."""
     ws, scope, behaviour, today = _behaviour(workspace, data_dir)
-    clv, _money = behaviour.clv_and_money(workspace=ws, scope=scope, as_of=today, months=months)
+    filters = behaviour.ChurnFilters.parse(
+        {
+            "segment": segment,
+            "unit": unit,
+            "first_seen_from": first_seen_from,
+            "first_seen_to": first_seen_to,
+        }
+    )
+    try:
+        clv, _money = behaviour.clv_and_money(
+            workspace=ws, scope=scope, as_of=today, months=months, filters=filters
+        )
+    except behaviour.NoMatchingCustomers as exc:
+        if as_json:
+            _print_json(behaviour.clv_none_dict(exc, filters, months))
+        else:
+            typer.echo(_t("0 customers: %(why)s") % {"why": exc})
+        return
+    data = behaviour.clv_as_dict(clv, filters, per_customer=per_customer)
     if as_json:
-        _print_json(clv.as_dict())
+        _print_json(data)
         return
     for r in clv.by_segment.to_dict("records"):
         typer.echo(
             f"{r['segment']!s:<30} n={r['customers']:<6} mean {r['mean_clv']:10.0f} "
             f"[{r['low']:.0f}, {r['high']:.0f}]  total {r['total_clv']:.0f}"
+        )
+    for c in data.get("per_customer", []):
+        typer.echo(
+            f"{c['customer_id']!s:<20} {c['segment']!s:<16} "
+            + _t("alive %(p)s, expected purchases %(e)s, value %(v)s")
+            % {
+                "p": f"{c['p_alive'] or 0:.2f}",
+                "e": f"{c['expected_purchases'] or 0:.2f}",
+                "v": f"{c['clv'] or 0:.0f}",
+            }
         )
 
 
@@ -563,10 +636,26 @@ def report_money(
     ] = "table",
     output: Annotated[Path | None, typer.Option(help="File for --format html or pdf.")] = None,
     language: Annotated[str | None, typer.Option(help="ru, uk or en (html and pdf).")] = None,
+    segment: SegmentFilter = None,
+    unit: UnitFilter = None,
+    first_seen_from: FirstSeenFrom = None,
+    first_seen_to: FirstSeenTo = None,
 ) -> None:
-    """Revenue and CLV by loyalty group, value at risk by touchpoint and segment; with
-    --format html or pdf the one-page leadership report (also initiatives' measured return
-    and the three things to change first)."""
+    """Revenue and CLV by loyalty group, value at risk by touchpoint and segment, narrowed by
+    --segment, --unit and --first-seen-from/--first-seen-to; with --format html or pdf the
+    one-page leadership report (also initiatives' measured return and the three things to
+    change first)."""
+    narrowing = {
+        "segment": segment,
+        "unit": unit,
+        "first_seen_from": first_seen_from,
+        "first_seen_to": first_seen_to,
+    }
+    if fmt in ("html", "pdf") and any(narrowing.values()):
+        raise CxrayError(
+            "--segment, --unit and --first-seen-from/--first-seen-to apply to --format table "
+            "or json; the leadership report (html, pdf) always covers every customer"
+        )
     if fmt in ("html", "pdf"):
         from cxray.cli_initiatives import write_leadership_report
 
@@ -576,11 +665,27 @@ def report_money(
         raise CxrayError(f"--format must be table, json, html or pdf, not {fmt!r}")
     as_json = as_json or fmt == "json"
     ws, scope, behaviour, today = _behaviour(workspace, data_dir)
-    _clv, money = behaviour.clv_and_money(workspace=ws, scope=scope, as_of=today)
-    data = money.as_dict()
+    filters = behaviour.ChurnFilters.parse(narrowing)
+    try:
+        clv, money = behaviour.clv_and_money(
+            workspace=ws, scope=scope, as_of=today, filters=filters
+        )
+    except behaviour.NoMatchingCustomers as exc:
+        if as_json:
+            _print_json(behaviour.money_none_dict(exc, filters))
+        else:
+            typer.echo(_t("0 customers: %(why)s") % {"why": exc})
+        return
+    data = behaviour.money_as_dict(money, clv, filters)
     if as_json:
         _print_json(data)
         return
+    for r in data["by_loyalty"]:
+        typer.echo(
+            f"{r['group']!s:<30} n={r['customers']:<6} "
+            + _t("revenue per customer %(r)s, mean CLV %(c)s")
+            % {"r": f"{r['revenue_per_customer'] or 0:.0f}", "c": f"{r['mean_clv'] or 0:.0f}"}
+        )
     for r in data["value_at_risk_by_touchpoint"]:
         typer.echo(
             f"{r['touchpoint_id']!s:<30} at risk {r['value_at_risk']:12.0f} "
@@ -845,6 +950,18 @@ def survey_export(
 
     n = export_file(workspace=workspace_get(slug=workspace), survey_id=survey_id, path=out)
     typer.echo(_t("%(n)d responses written to %(file)s.") % {"n": n, "file": out})
+
+
+@survey_app.command("resync")
+def survey_resync(workspace: WorkspaceOpt, data_dir: DataDir = None) -> None:
+    """Copy every survey answer of the workspace to the analytics store again, from the app
+    database (stop `cxray serve` first, or use the API while it runs)."""
+    setup(data_dir)
+    from cxray.web.surveys.resync import responses_resync
+    from cxray.web.workspaces.services import workspace_get
+
+    n = responses_resync(workspace=workspace_get(slug=workspace))
+    typer.echo(_t("%(n)d survey answers copied to the analytics store again.") % {"n": n})
 
 
 # `cxray check` and `cxray customer` live in cli_trust.py.

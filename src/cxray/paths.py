@@ -33,6 +33,11 @@ def analytics_url(base: Path) -> str:
     return os.environ.get("CXRAY_ANALYTICS_URL") or f"duckdb://{analytics_db_path(base)}"
 
 
+def restore_journal_path(base: Path) -> Path:
+    """Present only while a `cxray restore` is writing (cxray.web.workspaces.backup)."""
+    return base / "restore-pending.json"
+
+
 def secret_key(base: Path) -> str:
     """$CXRAY_SECRET_KEY, the file $CXRAY_SECRET_KEY_FILE names (a container secret), or a
     key generated once and kept in the data directory."""

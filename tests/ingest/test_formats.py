@@ -277,3 +277,12 @@ def test_decimal_numbers_round_trip(tmp_path_factory, value, style):
     parsed = parse_file("transactions", path, workspace=WS)
     assert parsed.errors == []
     assert parsed.table.column("amount").to_pylist() == [float(value)]
+
+
+def test_a_nul_in_the_header_names_the_file_and_the_header_row(tmp_path):
+    path = tmp_path / "visits.csv"
+    path.write_bytes(b"customer_id,\x00\nK-1,x\n")
+    with pytest.raises(InvalidInputError) as info:
+        parse_file("interactions", path, workspace=WS)
+    message = str(info.value)
+    assert "visits.csv, row 1 (the header)" in message and "NUL character" in message

@@ -166,7 +166,15 @@ def test_every_api_read_operation_is_confined_to_the_token_workspace(client, two
     run_b = ImportRun.objects.create(
         workspace=b["ws"], kind="feedback", file_name="b.csv", sha256="x", status="done"
     )
-    b_ids = {"code": b["alice"].code, "pk": str(run_b.pk), "metric": "nps"}
+    survey_b = survey_create(
+        workspace=b["ws"], name="B visit", purpose="B's decision", owner_user=b["admin"]
+    )
+    b_ids = {
+        "code": b["alice"].code,
+        "pk": str(run_b.pk),
+        "metric": "nps",
+        "token": survey_b.public_token,
+    }
     doc = client.get("/api/v1/openapi.json").json()
     walked = 0
     for path, operations in doc["paths"].items():
@@ -177,7 +185,7 @@ def test_every_api_read_operation_is_confined_to_the_token_workspace(client, two
             url = url.replace("{" + name + "}", value)
         response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {a['token']}")
         walked += 1
-        if "{code}" in path or "{pk}" in path:
+        if any(f"{{{name}}}" in path for name in ("code", "pk", "token")):
             assert response.status_code == 404, path
         else:
             # 422: the tiny fixture has too little data for some reports (said so, no leak).

@@ -12,6 +12,7 @@ measure from the day the customer actually left.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -243,7 +244,9 @@ class ClvReport:
     months: int
     bg_nbd: dict[str, float]
     gamma_gamma: dict[str, float]
-    per_customer: pd.DataFrame  # customer_id, segment, frequency, recency, T, p_alive, clv
+    # customer_id, segment, frequency, recency, T (weeks), p_alive, clv, expected_purchases
+    # (over the horizon), and the RFM summary's other columns
+    per_customer: pd.DataFrame
     by_segment: pd.DataFrame  # segment, customers, mean_clv, low, high, total_clv, p_alive
     deciles: list[float]
 
@@ -277,6 +280,12 @@ def clv_report(source: Source, workspace: str, *, as_of: date, months: int = 12)
         spend=_expected_spend(ggf, rfm, repeat),
     )
     rfm["clv"] = _discounted_value(bgf, rfm, months=months, weeks_per_month=52.1775 / 12)
+    rfm["expected_purchases"] = np.asarray(
+        bgf.conditional_expected_number_of_purchases_up_to_time(
+            months * 52.1775 / 12, rfm["frequency"], rfm["recency"], rfm["T"]
+        ),
+        dtype=float,
+    )
     segments = source.table("customers", workspace).select("customer_id", "segment").to_pandas()
     per_customer = rfm.merge(segments, on="customer_id", how="left")
     per_customer["segment"] = per_customer["segment"].fillna("—")
@@ -285,6 +294,29 @@ def clv_report(source: Source, workspace: str, *, as_of: date, months: int = 12)
         months=months,
         bg_nbd=dict(bgf.params_),
         gamma_gamma=dict(ggf.params_),
+        per_customer=per_customer,
+        by_segment=_by_segment(per_customer),
+        deciles=[float(v) for v in np.quantile(per_customer["clv"], np.linspace(0.1, 0.9, 9))],
+    )
+
+
+def clv_for_customers(report: ClvReport, customer_ids: Iterable[str]) -> ClvReport:
+    """The same fitted report, its tables and deciles over ``customer_ids`` only.
+
+    The model's parameters stay those fitted on everyone: a customer's value does not change
+    because a filter left their neighbours out, and a small segment does not fall below the
+    number of customers the model needs. Raises :class:`InsufficientDataError` when none of
+    ``customer_ids`` has a purchase.
+    """
+    keep = report.per_customer["customer_id"].isin(set(customer_ids))
+    per_customer = report.per_customer[keep].reset_index(drop=True)
+    if per_customer.empty:
+        raise InsufficientDataError("none of these customers has a purchase to value")
+    return ClvReport(
+        as_of=report.as_of,
+        months=report.months,
+        bg_nbd=report.bg_nbd,
+        gamma_gamma=report.gamma_gamma,
         per_customer=per_customer,
         by_segment=_by_segment(per_customer),
         deciles=[float(v) for v in np.quantile(per_customer["clv"], np.linspace(0.1, 0.9, 9))],
@@ -362,15 +394,20 @@ class MoneyReport:
     by_loyalty: pd.DataFrame
     at_risk_by_touchpoint: pd.DataFrame
     at_risk_by_segment: pd.DataFrame
-    cost_of_detractor: MoneyDifference
+    # None where there are fewer than 2 promoters or 2 detractors with a value (a narrow
+    # filter): the other tables still stand, and ``cost_of_detractor_note`` says why.
+    cost_of_detractor: MoneyDifference | None
+    cost_of_detractor_note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
+        d = self.cost_of_detractor
         return _json_ready(
             {
                 "by_loyalty": self.by_loyalty.to_dict("records"),
                 "value_at_risk_by_touchpoint": self.at_risk_by_touchpoint.to_dict("records"),
                 "value_at_risk_by_segment": self.at_risk_by_segment.to_dict("records"),
-                "promoter_minus_detractor": self.cost_of_detractor.as_dict(),
+                "promoter_minus_detractor": d.as_dict() if d is not None else None,
+                "promoter_minus_detractor_note": self.cost_of_detractor_note,
             }
         )
 
@@ -385,6 +422,10 @@ def money_report(source: Source, workspace: str, *, clv: ClvReport) -> MoneyRepo
     )
     nps_only = responses.filter(responses.metric == "nps")
     tx = source.table("transactions", workspace)
+    try:
+        detractor, note = cost_of_dissatisfied_customer(nps_only, clv=clv_table), ""
+    except InsufficientDataError as exc:
+        detractor, note = None, str(exc)
     return MoneyReport(
         by_loyalty=_value_by_loyalty(nps_only, tx, clv=clv_table),
         at_risk_by_touchpoint=_value_at_risk_by_touchpoint(
@@ -393,7 +434,8 @@ def money_report(source: Source, workspace: str, *, clv: ClvReport) -> MoneyRepo
         at_risk_by_segment=value_at_risk(
             nps_only, customers, clv_table, p_churn, by="segment", n_boot=200
         ),
-        cost_of_detractor=cost_of_dissatisfied_customer(nps_only, clv=clv_table),
+        cost_of_detractor=detractor,
+        cost_of_detractor_note=note,
     )
 
 

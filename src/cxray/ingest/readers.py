@@ -148,7 +148,10 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, tmpdir: str) -> Source
         ) from exc
     headers = [d[0] for d in con.execute("SELECT * FROM src_raw LIMIT 0").description]
     # rowid is the insertion order, which DuckDB keeps equal to the file order.
-    cols = ", ".join(_q(h) for h in headers)
+    try:
+        cols = ", ".join(_q(h) for h in headers)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"cannot import {path.name}, row 1 (the header): {exc}") from exc
     con.execute(f"CREATE VIEW src AS SELECT rowid + 2 AS {ROW}, {cols} FROM src_raw")
     n = con.execute("SELECT count(*) FROM src_raw").fetchone()[0]  # type: ignore[index]
     return Source(headers, int(n), "csv", encoding, delim)

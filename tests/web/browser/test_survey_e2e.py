@@ -103,3 +103,26 @@ def test_the_widget_on_another_site_submits_a_response(page, live_server, survey
     page.get_by_role("status").wait_for()
     r = SurveyResponse.objects.get(survey=survey)
     assert (r.score, r.follow_up, r.channel) == (3, "Faster delivery", "widget")
+
+
+def test_the_widget_asks_the_competitor_question(page, live_server, survey, other_site):
+    from cxray.web.surveys.services import survey_update
+
+    survey_update(survey=survey, competitor="Rival Clinic")
+    other_site.html = (
+        '<!doctype html><html lang="en"><head><title>Shop</title></head><body>'
+        f'<script src="{live_server.url}/static/cxray/widget.js" data-survey="'
+        f'{survey.public_token}" data-trigger="after:0s"></script></body></html>'
+    )
+    page.goto(other_site.url)
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    own = dialog.get_by_role("group", name="How likely are you to recommend us")
+    own.get_by_role("button", name="8", exact=True).click()
+    rival = dialog.get_by_role("group", name="How would you rate Rival Clinic on the same?")
+    rival.get_by_role("button", name="4", exact=True).click()
+    assert rival.get_by_role("button", name="I don't know them").is_visible()
+    dialog.locator("button[type=submit]").click()
+    page.get_by_role("status").wait_for()
+    r = SurveyResponse.objects.get(survey=survey)
+    assert (r.score, r.competitor_score, r.channel) == (8, 4, "widget")

@@ -61,8 +61,8 @@ def test_owner_reacts_on_the_detail_page(client, company):
         ).status_code
         == 302
     )
-    bad = client.post(url, {"action": "note", "text": ""})
-    assert bad.status_code == 400 and "empty" in bad.content.decode()
+    bad = client.post(url, {"action": "note", "text": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    assert bad.status_code == 400 and "the note is empty" in bad.content.decode()
     client.post(url, {"action": "resolve", "resolution": "Gift card"})
     case.refresh_from_db()
     assert (case.status, case.resolution) == ("resolved", "Gift card")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from cxray.web.journeys.models import Journey
 from cxray.web.journeys.selectors import journey_yaml
@@ -27,7 +28,8 @@ stages:
 
 def test_backup_and_restore_keep_journeys_and_versions(tmp_path, two_companies):
     a, _b = two_companies
-    journey_import(workspace=a["ws"], text=TEXT.format(emotion=-1), user=a["admin"])
+    with translation.override("en"):  # the default note is written in the active language
+        journey_import(workspace=a["ws"], text=TEXT.format(emotion=-1), user=a["admin"])
     journey_import(workspace=a["ws"], text=TEXT.format(emotion=1), note="better")
     path = tmp_path / "b.zip"
     backup_create(path=path, slugs=["alpha"])

@@ -163,7 +163,8 @@ def test_the_builder_sets_the_competitor_and_refuses_it_on_internal_nps(client, 
     assert client.post(reverse("survey_new", args=["alpha"]), form).status_code == 302
     survey = Survey.objects.get(name="Visit")
     assert survey.competitor == "Rival Clinic"
-    page = client.get(reverse("survey_edit", args=["alpha", survey.pk])).content.decode()
+    edit = reverse("survey_edit", args=["alpha", survey.pk])
+    page = client.get(edit, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'name="competitor"' in page and "Research → Competitors" in page
     refused = client.post(
         reverse("survey_edit", args=["alpha", survey.pk]), {**form, "type": "internal_nps"}

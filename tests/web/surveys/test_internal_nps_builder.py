@@ -174,7 +174,8 @@ def test_public_form_asks_the_respondents_department_and_the_matrix_shows_the_ce
 def test_api_takes_the_respondent_unit_and_refuses_an_answer_without_it(client, internal):
     survey, token = internal["survey"], internal["token"]
     url = f"/api/v1/surveys/{survey.public_token}/responses"
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    # The API answers in the client's language (the default, without one, is Russian).
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_ACCEPT_LANGUAGE": "en"}
     missing = client.post(
         url, {"score": 7, "unit": "alpha-br2"}, content_type="application/json", **auth
     )

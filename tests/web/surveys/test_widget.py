@@ -155,3 +155,34 @@ def test_sliding_window_forgets_old_hits():
     assert all(ratelimit.allow(ip="1.1.1.1", token="t", now=float(i)) for i in range(60))
     assert not ratelimit.allow(ip="1.1.1.1", token="t", now=59.5)
     assert ratelimit.allow(ip="1.1.1.1", token="t", now=61.0)
+
+
+def test_the_widget_asks_the_competitor_question_when_the_survey_has_one(client, published):
+    from cxray.web.analytics_store import analytics
+    from cxray.web.research.selectors import competitor_report
+    from cxray.web.surveys.services import responses_sync, survey_update
+
+    plain = client.get(endpoint(published["sa"]), {"lang": "en"}).json()
+    assert "competitor_question" not in plain and "dont_know" not in plain
+    survey = survey_update(survey=published["sa"], competitor="Rival Clinic")
+    wording = client.get(endpoint(survey), {"lang": "en"}).json()
+    assert wording["competitor_question"] == "How would you rate Rival Clinic on the same?"
+    assert wording["dont_know"] == "I don't know them"
+    assert (
+        "Rival Clinic" in client.get(endpoint(survey), {"lang": "uk"}).json()["competitor_question"]
+    )
+    # What widget.js sends: the competitor's score, or null for "I don't know them".
+    for i, (own, other) in enumerate([(9, 9), (6, 2), (10, None)]):
+        body = {"score": own, "competitor_score": other, "key": f"c-{i}", "lang": "en"}
+        assert post(client, survey, body).status_code == 201
+    assert [r.competitor_score for r in SurveyResponse.objects.order_by("pk")] == [9, 2, None]
+    responses_sync(workspace=survey.workspace)  # the test transaction never commits
+    with analytics() as store:
+        bench = store.table("benchmark_ratings", "alpha").to_pandas()
+    assert sorted(bench["score"]) == [2.0, 9.0] and set(bench["subject"]) == {"Rival Clinic"}
+    # By hand: Rival Clinic 9 and 2 -> one promoter, one detractor, n 2: NPS = 0.
+    overall = next(c for c in competitor_report(workspace=survey.workspace) if c.touchpoint is None)
+    assert (overall.other.n, overall.other.value) == (2, pytest.approx(0.0))
+    # A score outside the scale is refused in the visitor's language, like the own score.
+    bad = post(client, survey, {"score": 8, "competitor_score": 11, "key": "c-bad", "lang": "en"})
+    assert bad.status_code == 400 and "competitor" in bad.json()["error"]

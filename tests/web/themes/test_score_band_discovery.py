@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.utils import translation
 from django.urls import reverse
 from typer.testing import CliRunner
 
@@ -84,6 +85,7 @@ def test_bands_follow_the_metric_buckets(banded):
 
 
 def test_bad_filters_say_what_to_give():
+    translation.activate("en")  # the messages are translated; Russian is the default
     assert score_filter_key("NPS", "Low") == "nps:low"
     assert score_filter_key("csat", None) == "csat"
     assert score_filter_key(None, None) == ""
@@ -153,7 +155,7 @@ def test_page_api_and_cli_take_the_band(client, banded, settings):
         in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     )
 
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {a['token']}"}
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {a['token']}", "HTTP_ACCEPT_LANGUAGE": "en"}
     got = client.get("/api/v1/themes", {"metric": "nps", "band": "low"}, **auth)
     assert got.status_code == 200
     body = got.json()
@@ -186,5 +188,7 @@ def test_page_api_and_cli_take_the_band(client, banded, settings):
     data = json.loads(out.stdout)
     assert data["score_filter"] == "nps:low" and data["n_texts"] == 90
     assert sum(t["size"] for t in data["themes"]) == 90
-    wrong = runner.invoke(app, ["text", "discover", "-w", "alpha", "--band", "low"])
+    wrong = runner.invoke(
+        app, ["text", "discover", "-w", "alpha", "--band", "low"], env={"CXRAY_LANGUAGE": "en"}
+    )
     assert wrong.exit_code != 0 and "needs its metric" in str(wrong.exception)

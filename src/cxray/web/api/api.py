@@ -348,21 +348,70 @@ def report_churn(
 
 
 @router.get("/reports/clv", response={200: dict, **ERRORS}, tags=["reports"])
-def report_clv(request: HttpRequest, months: Query[int] = 12):
-    """Customer lifetime value by segment over the next ``months`` (BG/NBD + Gamma-Gamma)."""
-    clv, _ = behaviour.clv_and_money(
-        workspace=request.workspace, scope=request.scope, as_of=timezone.localdate(), months=months
+def report_clv(
+    request: HttpRequest,
+    months: Query[int] = 12,
+    segment: Query[str] = "",
+    unit: Query[str] = "",
+    first_seen_from: Query[str] = "",
+    first_seen_to: Query[str] = "",
+    per_customer: Query[bool] = False,
+):
+    """Customer lifetime value by segment over the next ``months`` (BG/NBD + Gamma-Gamma);
+    ``per_customer=true`` adds each customer's probability alive, expected purchases and
+    value. The filters of ``/reports/churn`` choose the customers shown; the model is fitted
+    on all the customers the token may see. No matching customer gives ``customers: 0`` and
+    a ``note`` saying why."""
+    filters = behaviour.ChurnFilters.parse(
+        {
+            "segment": segment,
+            "unit": unit,
+            "first_seen_from": first_seen_from,
+            "first_seen_to": first_seen_to,
+        }
     )
-    return clv.as_dict()
+    try:
+        clv, _ = behaviour.clv_and_money(
+            workspace=request.workspace,
+            scope=request.scope,
+            as_of=timezone.localdate(),
+            months=months,
+            filters=filters,
+        )
+    except behaviour.NoMatchingCustomers as exc:
+        return behaviour.clv_none_dict(exc, filters, months)
+    return behaviour.clv_as_dict(clv, filters, per_customer=per_customer)
 
 
 @router.get("/reports/money", response={200: dict, **ERRORS}, tags=["reports"])
-def report_money(request: HttpRequest):
-    """Revenue and CLV by loyalty group; value at risk by touchpoint and segment."""
-    _, money = behaviour.clv_and_money(
-        workspace=request.workspace, scope=request.scope, as_of=timezone.localdate()
+def report_money(
+    request: HttpRequest,
+    segment: Query[str] = "",
+    unit: Query[str] = "",
+    first_seen_from: Query[str] = "",
+    first_seen_to: Query[str] = "",
+):
+    """Revenue and CLV by loyalty group; value at risk by touchpoint and segment. Takes the
+    filters of ``/reports/churn``; no matching customer gives ``customers: 0`` and a
+    ``note`` saying why."""
+    filters = behaviour.ChurnFilters.parse(
+        {
+            "segment": segment,
+            "unit": unit,
+            "first_seen_from": first_seen_from,
+            "first_seen_to": first_seen_to,
+        }
     )
-    return money.as_dict()
+    try:
+        clv, money = behaviour.clv_and_money(
+            workspace=request.workspace,
+            scope=request.scope,
+            as_of=timezone.localdate(),
+            filters=filters,
+        )
+    except behaviour.NoMatchingCustomers as exc:
+        return behaviour.money_none_dict(exc, filters)
+    return behaviour.money_as_dict(money, clv, filters)
 
 
 @router.get("/reports/drivers", response={200: dict, **ERRORS}, tags=["reports"])
@@ -410,8 +459,8 @@ def report_text(
 
 @router.get("/reports/{metric}", response={200: list[GroupScoreOut], **ERRORS}, tags=["reports"])
 def report_score(request: HttpRequest, metric: str, by: Query[str] = ""):
-    """NPS, CSAT, CES or eNPS over all responses, or by month, quarter, touchpoint, unit,
-    employee, channel, language, segment or stage."""
+    """NPS, CSAT, CES or eNPS over all responses, or by day, week (from Monday), month,
+    quarter, touchpoint, unit, employee, channel, language, segment or stage."""
     result = score_report(
         workspace=request.workspace, scope=request.scope, metric=metric, by=by or None
     )

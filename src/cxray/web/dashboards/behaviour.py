@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import ibis
+import numpy as np
 
 from cxray.analytics import reports
 from cxray.analytics.drivers import DriverResult
@@ -25,7 +26,8 @@ CHURN_FILTERS = ("segment", "unit", "first_seen_from", "first_seen_to")
 
 @dataclass(frozen=True)
 class ChurnFilters:
-    """What the churn page, ``cxray report churn`` and ``/api/v1/reports/churn`` narrow to.
+    """What the churn and money page, ``cxray report churn|clv|money`` and
+    ``/api/v1/reports/churn|clv|money`` narrow to.
 
     ``unit`` keeps the customers who bought or visited at that unit or below it (within the
     viewer's own scope); ``first_seen_from``/``first_seen_to`` keep one cohort of customers by
@@ -219,6 +221,15 @@ def churn_as_dict(report: reports.ChurnReport, filters: ChurnFilters) -> dict[st
     }
 
 
+def _plain(value: Any) -> Any:
+    """A JSON value from a pandas cell: numpy numbers become Python ones, NaN None."""
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return _finite(float(value))
+    return value
+
+
 def _finite(value: float) -> float | None:
     return float(value) if value == value else None  # NaN (no customers) is not JSON
 
@@ -237,6 +248,22 @@ def churn_none_dict(problem: NoMatchingCustomers, filters: ChurnFilters) -> dict
     }
 
 
+def clv_fit(
+    *, workspace: Workspace, scope: Scope, as_of: date, months: int = 12
+) -> reports.ClvReport:
+    """The lifetime-value model fitted on every customer the viewer may see, unfiltered."""
+
+    def compute() -> reports.ClvReport:
+        with analytics() as store:
+            return reports.clv_report(
+                ScopedStore(store, scope), workspace.slug, as_of=as_of, months=months
+            )
+
+    return cached_report(
+        "clv_fit", workspace=workspace, scope=scope, compute=compute, as_of=as_of, months=months
+    )
+
+
 def clv_and_money(
     *,
     workspace: Workspace,
@@ -245,24 +272,112 @@ def clv_and_money(
     months: int = 12,
     filters: ChurnFilters | None = None,
 ) -> tuple[reports.ClvReport, reports.MoneyReport]:
+    """Lifetime value and money of the customers that pass ``filters``.
+
+    The BG/NBD and Gamma-Gamma models are fitted once on everything the viewer may see; the
+    filters then choose whose values are shown (see :func:`reports.clv_for_customers`), so a
+    customer's value is the same on a filtered and an unfiltered page. The money tables read
+    the filtered customers' answers and payments, as the churn tables do. Raises
+    :class:`NoMatchingCustomers` when no customer, or no customer with a purchase, is left.
+    """
     filters = filters or ChurnFilters()
     narrowed = filtered_scope(workspace=workspace, scope=scope, unit=filters.unit)
 
     def compute() -> tuple[reports.ClvReport, reports.MoneyReport]:
         with analytics() as store:
             source = _filtered_source(store, narrowed, filters)
-            clv = reports.clv_report(source, workspace.slug, as_of=as_of, months=months)
+            _check_some_customers(source, workspace.slug, filters)
+            clv = fit = clv_fit(workspace=workspace, scope=scope, as_of=as_of, months=months)
+            if not filters.is_empty:
+                ids = source.table("customers", workspace.slug).customer_id.to_pyarrow()
+                try:
+                    clv = reports.clv_for_customers(fit, ids.to_pylist())
+                except InsufficientDataError:
+                    raise NoMatchingCustomers(
+                        f"none of the {len(ids)} customers that match these filters "
+                        f"({filters.describe()}) has a purchase before {as_of.isoformat()}, "
+                        "and lifetime value is computed from purchases"
+                    ) from None
             return clv, reports.money_report(source, workspace.slug, clv=clv)
 
+    # Keyed on the viewer's own scope, not the narrowed one: the model is fitted on the former,
+    # so an administrator's unit filter and that unit's manager get different values.
     return cached_report(
         "clv_money",
         workspace=workspace,
-        scope=narrowed,
+        scope=scope,
         compute=compute,
         as_of=as_of,
         months=months,
+        units=sorted(narrowed.unit_ids) if narrowed.unit_ids is not None else None,
         **filters.as_dict(),
     )
+
+
+PER_CUSTOMER = (
+    "customer_id",
+    "segment",
+    "frequency",
+    "recency",
+    "T",
+    "p_alive",
+    "expected_purchases",
+    "clv",
+)
+
+
+def clv_as_dict(
+    clv: reports.ClvReport, filters: ChurnFilters, *, per_customer: bool = False
+) -> dict[str, Any]:
+    """What ``cxray report clv --json`` and ``/api/v1/reports/clv`` return; with
+    ``per_customer`` also each customer's repeat purchases, recency and age in weeks,
+    probability alive, expected purchases and value over the horizon, highest value first."""
+    data = {**clv.as_dict(), "filters": filters.as_dict(), "customers": len(clv.per_customer)}
+    if per_customer:
+        rows = clv.per_customer[list(PER_CUSTOMER)].sort_values(
+            ["clv", "customer_id"], ascending=[False, True]
+        )
+        data["per_customer"] = [
+            {k: _plain(v) for k, v in r.items()} for r in rows.to_dict("records")
+        ]
+    return data
+
+
+def clv_none_dict(
+    problem: NoMatchingCustomers, filters: ChurnFilters, months: int
+) -> dict[str, Any]:
+    """The empty lifetime-value answer when no customer passes the filters, and why."""
+    return {
+        "filters": filters.as_dict(),
+        "customers": 0,
+        "note": str(problem),
+        "months": months,
+        "bg_nbd": {},
+        "gamma_gamma": {},
+        "by_segment": [],
+    }
+
+
+def money_as_dict(
+    money: reports.MoneyReport, clv: reports.ClvReport, filters: ChurnFilters
+) -> dict[str, Any]:
+    """What ``cxray report money --json`` and ``/api/v1/reports/money`` return;
+    ``customers`` counts the customers valued (those with a purchase)."""
+    return {**money.as_dict(), "filters": filters.as_dict(), "customers": len(clv.per_customer)}
+
+
+def money_none_dict(problem: NoMatchingCustomers, filters: ChurnFilters) -> dict[str, Any]:
+    """The empty money answer when no customer passes the filters, and why."""
+    return {
+        "filters": filters.as_dict(),
+        "customers": 0,
+        "note": str(problem),
+        "by_loyalty": [],
+        "value_at_risk_by_touchpoint": [],
+        "value_at_risk_by_segment": [],
+        "promoter_minus_detractor": None,
+        "promoter_minus_detractor_note": str(problem),
+    }
 
 
 def drivers(*, workspace: Workspace, scope: Scope, outcome: str) -> DriverResult:

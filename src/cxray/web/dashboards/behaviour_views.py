@@ -91,6 +91,7 @@ def churn_money(request: HttpRequest) -> HttpResponse:
                     ],
                     "risk_segment": money.at_risk_by_segment.to_dict("records"),
                     "detractor": money.cost_of_detractor,
+                    "detractor_note": money.cost_of_detractor_note,
                 }
             )
     if fmt == "xlsx":
@@ -302,6 +303,30 @@ def _churn_sheets(context: dict, filters: behaviour.ChurnFilters) -> list[Sheet]
                             _pct(r["p_alive"]),
                         ]
                         for r in context["clv_rows"]
+                    ),
+                ],
+            )
+        )
+        per_customer = context["clv"].per_customer.sort_values(
+            ["clv", "customer_id"], ascending=[False, True]
+        )
+        sheets.append(
+            (
+                _("Lifetime value per customer"),
+                [
+                    list(behaviour.PER_CUSTOMER),
+                    *(
+                        [
+                            str(r["customer_id"]),
+                            str(r["segment"]),
+                            int(r["frequency"]),
+                            _num(r["recency"]),
+                            _num(r["T"]),
+                            _num(r["p_alive"], 3),
+                            _num(r["expected_purchases"]),
+                            _num(r["clv"]),
+                        ]
+                        for r in per_customer.to_dict("records")
                     ),
                 ],
             )

@@ -23,6 +23,8 @@ from cxray.web.workspaces.decorators import workspace_view
 from cxray.web.workspaces.export import neutralise
 
 PERIODS = {"3m": 92, "12m": 366, "24m": 731, "all": None}
+# The trend's step and how its points are labelled.
+STEPS = {"day": "%d.%m", "week": "%d.%m", "month": "%m.%y", "quarter": "%m.%y"}
 BREAKDOWNS = [
     ("touchpoint", _("touchpoint")),
     ("unit", _("unit")),
@@ -63,6 +65,7 @@ def scores(request: HttpRequest) -> HttpResponse:
     metric = _choice(request.GET.get("metric"), list(METRICS), "nps")
     by = _choice(request.GET.get("by"), [b for b, _ in BREAKDOWNS], "unit")
     period = _choice(request.GET.get("period"), list(PERIODS), "12m")
+    step = _choice(request.GET.get("step"), list(STEPS), "month")
     end = timezone.localdate()
     days = PERIODS[period]
     start: date | None = end - timedelta(days=days) if days else None
@@ -77,7 +80,7 @@ def scores(request: HttpRequest) -> HttpResponse:
     labels = group_labels(workspace=request.workspace, by=by)
     if request.GET.get("format") in ("csv", "xlsx"):
         return _table_export(request, request.GET["format"], metric, by, breakdown, labels)
-    trend = score_report(by="month", **common)
+    trend = score_report(by=step, **common)
     total = score_report(**common)[None]
     unit = "" if metric in ("nps", "enps", "ces") else "%"
     ordered = _points(breakdown, labels)
@@ -92,11 +95,13 @@ def scores(request: HttpRequest) -> HttpResponse:
             "metrics": METRICS,
             "breakdowns": BREAKDOWNS,
             "periods": list(PERIODS),
+            "step": step,
+            "steps": list(STEPS),
             "total": total,
             "trend_svg": trend_svg(
                 [
                     Point(
-                        label=d.strftime("%m.%y"),
+                        label=d.strftime(STEPS[step]),
                         value=s.value,
                         low=s.low,
                         high=s.high,

@@ -84,6 +84,8 @@ def home_headline(*, workspace: Workspace, scope: Scope, as_of: date) -> Headlin
 
 
 REPORT_BY = {
+    "day": None,
+    "week": None,  # weeks start on Monday
     "month": None,
     "quarter": None,
     "touchpoint": "touchpoint_id",
@@ -142,7 +144,7 @@ def _score_report(
             t = t.filter(t.at < end + timedelta(days=1))
         if by is None:
             return {None: scores.score_of(metric, t, weight=weight)}
-        if by in ("month", "quarter"):
+        if by in ("day", "week", "month", "quarter"):
             return dict(scores.score_trend(metric, t, freq=by, weight=weight))
         if by == "segment" and "segment" not in t.columns:
             c = scoped.table("customers", workspace.slug).select("customer_id", "segment")

@@ -8,7 +8,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from cxray.analytics.anonymity import EMPLOYEE_METRICS
-from cxray.web.accounts.scope import can_export
+from cxray.web.accounts.scope import can_export, can_manage
 from cxray.web.api.schemas import ErrorOut, StrictIn
 from cxray.web.surveys.export import export_rows
 from cxray.web.surveys.models import Channel, Survey, SurveyStatus
@@ -97,6 +97,17 @@ def survey_value(request: HttpRequest):
     from cxray.web.surveys.value import survey_values
 
     return [v.as_dict() for v in survey_values(workspace=request.workspace)]
+
+
+@router.post("/resync", response={200: dict, **ERRORS})
+def survey_resync(request: HttpRequest):
+    """Copy every survey answer of the workspace to the analytics store again, from the app
+    database (administrators only). Answers ``{"copied": N}``."""
+    from cxray.web.surveys.resync import responses_resync
+
+    if not can_manage(request.membership):
+        raise HttpError(403, f"the role {request.membership.role!r} may not rebuild the store")
+    return {"copied": responses_resync(workspace=request.workspace)}
 
 
 @router.post("/{token}/responses", response={200: ResponseOut, 201: ResponseOut, **ERRORS})

@@ -2,24 +2,33 @@
 
 The app rows are serialised with natural keys (workspace slug, unit code, user name), so a
 backup restores into any install, empty or not, without primary-key clashes.
+
+A restore writes two stores, and no transaction spans both: a process killed between the
+analytics commit and the app commit would leave one restored and the other not. So before
+its first write a restore leaves a journal in the data directory naming the backup file, and
+removes it after the last commit. While the journal is there the restore is unfinished, and
+:func:`restore_resume` (run by every ``cxray`` command at start) runs it again in full.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.db import transaction
 
 import cxray
+from cxray import paths
 from cxray.analytics.schema import TABLES
-from cxray.errors import InvalidInputError
+from cxray.errors import CxrayError, InvalidInputError
 from cxray.web.accounts.models import ApiToken, Membership
 from cxray.web.analytics_store import analytics
 from cxray.web.imports.models import ImportRun
@@ -103,27 +112,69 @@ def backup_restore(*, path: Path, replace: bool = False) -> list[str]:
             for name in TABLES
             if f"analytics/{name}.parquet" in stored
         }
-        existing_users = set(get_user_model().objects.values_list("username", flat=True))
-        with transaction.atomic():
-            Workspace.objects.filter(slug__in=slugs).delete()
-            for obj in serializers.deserialize(
-                "json", zf.read("app.json"), handle_forward_references=True
-            ):
-                if obj.object._meta.model_name == "user" and obj.object.username in existing_users:
-                    continue  # keep the local account and its password
-                obj.save()
-            for obj in serializers.deserialize("json", zf.read("imports.json")):
-                obj.object.pk = None
-                obj.save()
-            if "journeys.json" in zf.namelist():  # backups from before journey maps lack it
-                journeys_load(zf.read("journeys.json").decode("utf-8"))
-            if "initiatives.json" in zf.namelist():  # backups from before initiatives lack it
-                initiatives_load(zf.read("initiatives.json").decode("utf-8"))
-            ApiToken.objects.filter(workspace__slug__in=slugs).delete()
-            with analytics() as store, store.transaction():
-                for slug in slugs:
-                    store.delete_workspace(slug)
-                for name, table in tables.items():
-                    if table.num_rows:
-                        store.write(name, table)
+        journal = paths.restore_journal_path(settings.DATA_DIR)
+        _write_synced(journal, json.dumps({"backup": str(path.resolve()), "workspaces": slugs}))
+        analytics_committed = False
+        try:
+            existing_users = set(get_user_model().objects.values_list("username", flat=True))
+            with transaction.atomic():
+                Workspace.objects.filter(slug__in=slugs).delete()
+                for obj in serializers.deserialize(
+                    "json", zf.read("app.json"), handle_forward_references=True
+                ):
+                    user = obj.object._meta.model_name == "user"
+                    if user and obj.object.username in existing_users:
+                        continue  # keep the local account and its password
+                    obj.save()
+                for obj in serializers.deserialize("json", zf.read("imports.json")):
+                    obj.object.pk = None
+                    obj.save()
+                if "journeys.json" in zf.namelist():  # backups from before journey maps lack it
+                    journeys_load(zf.read("journeys.json").decode("utf-8"))
+                if "initiatives.json" in zf.namelist():  # backups from before initiatives lack it
+                    initiatives_load(zf.read("initiatives.json").decode("utf-8"))
+                ApiToken.objects.filter(workspace__slug__in=slugs).delete()
+                with analytics() as store, store.transaction():
+                    for slug in slugs:
+                        store.delete_workspace(slug)
+                    for name, table in tables.items():
+                        if table.num_rows:
+                            store.write(name, table)
+                analytics_committed = True
+        except BaseException:
+            # Nothing committed: the stores are as they were, and there is nothing to finish.
+            # Committed in the analytics store only: the journal stays, the next command
+            # finishes the restore.
+            if not analytics_committed:
+                journal.unlink(missing_ok=True)
+            raise
+    journal.unlink()
     return slugs
+
+
+def restore_resume() -> list[str]:
+    """Finish a restore that was killed while writing; return its workspaces (none pending: [])."""
+    journal = paths.restore_journal_path(settings.DATA_DIR)
+    if not journal.exists():
+        return []
+    pending = json.loads(journal.read_text(encoding="utf-8"))
+    backup = Path(pending["backup"])
+    if not backup.is_file():
+        raise CxrayError(
+            f"a restore of {', '.join(pending['workspaces'])} from {backup} was interrupted and "
+            "that file is gone, so these workspaces may be half restored: run `cxray restore "
+            f"FILE --replace` with a copy of the backup, or delete {journal} to keep them as "
+            "they are"
+        )
+    # --replace: the workspaces the interrupted run may have written are its own.
+    return backup_restore(path=backup, replace=True)
+
+
+def _write_synced(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all, and on disk before anything else is written."""
+    tmp = path.with_name(path.name + ".partial")
+    with tmp.open("w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(path)

@@ -60,6 +60,14 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 request, _("New token (copy it now, it is not shown again): %(key)s") % {"key": key}
             )
             return redirect("settings", slug=ws.slug)
+    elif action == "resync":
+        from cxray.web.surveys.resync import responses_resync
+
+        n = responses_resync(workspace=ws)
+        messages.success(
+            request, _("%(n)d survey answers copied to the analytics store again.") % {"n": n}
+        )
+        return redirect("settings", slug=ws.slug)
     return render(
         request,
         "workspaces/settings.html",

@@ -43,7 +43,7 @@
     ".cxw .cxw-s button[aria-pressed=true]{background:var(--a);border-color:var(--a);color:#fff}" +
     ".cxw button:focus-visible,.cxw textarea:focus-visible{outline:3px solid #f0b400;outline-offset:2px}" +
     ".cxw .cxw-e{display:flex;justify-content:space-between;color:var(--m);font-size:12px;margin:4px 0 8px}" +
-    ".cxw label{display:block;font-size:13px;margin:8px 0 4px}" +
+    ".cxw label,.cxw .cxw-l{display:block;font-size:13px;margin:8px 0 4px}" +
     ".cxw textarea{width:100%;min-height:56px;font:inherit;border:1px solid var(--l);border-radius:6px;padding:6px;" +
     "background:var(--b);color:var(--t)}" +
     ".cxw .cxw-go{margin-top:10px;width:100%;padding:9px;border:0;border-radius:6px;background:var(--a);" +
@@ -75,33 +75,49 @@
     x.onclick = close;
     var form = el("form", { novalidate: "" });
     var q = el("h2", { id: "cxw-q" }, t.question);
-    var scale = el("div", { "class": "cxw-s", role: "group", "aria-labelledby": "cxw-q" });
-    var score = null, buttons = [];
+    var score = null, rival = null;
     var fuWrap = el("div");
-    for (var i = t.low; i <= t.high; i++) {
-      (function (v) {
-        var b = el("button", { type: "button", "aria-pressed": "false", "aria-label": v + (v === t.low ? " \u2014 " + t.low_label : v === t.high ? " \u2014 " + t.high_label : "") }, String(v));
+    // A row of score buttons (one pressed at a time) labelled by element `by`; `extra` adds
+    // a last button worth null ("I don't know them").
+    function row(by, pick, extra) {
+      var g = el("div", { "class": "cxw-s", role: "group", "aria-labelledby": by }), bs = [];
+      function add(v, text, label) {
+        var b = el("button", { type: "button", "aria-pressed": "false", "aria-label": label }, text);
         b.onclick = function () {
-          score = v;
-          for (var j = 0; j < buttons.length; j++) buttons[j].setAttribute("aria-pressed", buttons[j] === b ? "true" : "false");
-          fuWrap.hidden = v === t.high;
+          for (var j = 0; j < bs.length; j++) bs[j].setAttribute("aria-pressed", bs[j] === b ? "true" : "false");
+          pick(v);
         };
-        buttons.push(b);
-        scale.appendChild(b);
-      })(i);
+        bs.push(b);
+        g.appendChild(b);
+      }
+      for (var i = t.low; i <= t.high; i++) {
+        add(i, String(i), i + (i === t.low ? " \u2014 " + t.low_label : i === t.high ? " \u2014 " + t.high_label : ""));
+      }
+      if (extra) add(null, extra, extra);
+      return { g: g, bs: bs };
     }
+    var main = row("cxw-q", function (v) { score = v; fuWrap.hidden = v === t.high; });
+    var scale = main.g, buttons = main.bs;
     var ends = el("div", { "class": "cxw-e", "aria-hidden": "true" });
     ends.appendChild(el("span", {}, t.low + " \u2014 " + t.low_label));
     ends.appendChild(el("span", {}, t.high + " \u2014 " + t.high_label));
     fuWrap.appendChild(el("label", { "for": "cxw-fu" }, t.follow_up));
     var fu = el("textarea", { id: "cxw-fu", maxlength: "5000" });
     fuWrap.appendChild(fu);
+    // Asked only when the survey rates a competitor as well; optional, like on the public page.
+    var cq = null;
+    if (t.competitor_question) {
+      cq = el("div");
+      cq.appendChild(el("p", { id: "cxw-cq", "class": "cxw-l" }, t.competitor_question));
+      cq.appendChild(row("cxw-cq", function (v) { rival = v; }, t.dont_know).g);
+    }
     var cl = el("label", { "for": "cxw-c" }, t.comment);
     var comment = el("textarea", { id: "cxw-c", maxlength: "5000" });
     var hp = el("input", { name: "website", tabindex: "-1", autocomplete: "off", "class": "cxw-h", "aria-hidden": "true" });
     var err = el("p", { "class": "cxw-r", role: "alert" });
     var go = el("button", { type: "submit", "class": "cxw-go" }, t.send);
     form.appendChild(q); form.appendChild(scale); form.appendChild(ends); form.appendChild(fuWrap);
+    if (cq) form.appendChild(cq);
     form.appendChild(cl); form.appendChild(comment); form.appendChild(hp); form.appendChild(err); form.appendChild(go);
     form.onsubmit = function (e) {
       e.preventDefault();
@@ -110,7 +126,7 @@
       err.textContent = "";
       var body = {
         score: score, comment: comment.value, follow_up: score === t.high ? "" : fu.value,
-        key: t.key, lang: t.lang, website: hp.value,
+        key: t.key, lang: t.lang, website: hp.value, competitor_score: rival,
         tp: ds.tp || "", unit: ds.unit || "", emp: ds.emp || "", c: ds.customer || ""
       };
       // text/plain: a "simple" request, no CORS preflight; the endpoint reads JSON anyway.
