@@ -88,6 +88,10 @@ def percentile(values: list[float], p: float) -> float | None:
 
 
 def main() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("gunicorn") is None:
+        raise SystemExit("this benchmark serves through gunicorn: pip install -e '.[server]'")
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60, help="10–300 s (bounded)")
