@@ -28,6 +28,9 @@ class AnalyticsStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.con = connect(url)
+        # A DuckDB file has one writing process, this one, so every change of a version goes
+        # through mark_changed and the versions can be kept here: every page asks for one.
+        self._versions: dict[str, int] = {}
         self._ensure_tables()
 
     # --- reads -----------------------------------------------------------------------------
@@ -44,19 +47,24 @@ class AnalyticsStore:
         files (a restored copy, a test's fresh file) never share a version by chance."""
         if not self.is_duckdb:
             return 0
-        row = self.raw.execute(
-            f"SELECT version FROM {_VERSIONS} WHERE workspace = ?", [workspace]
-        ).fetchone()
-        return int(row[0]) if row else 0
+        if workspace not in self._versions:
+            row = self.raw.execute(
+                f"SELECT version FROM {_VERSIONS} WHERE workspace = ?", [workspace]
+            ).fetchone()
+            self._versions[workspace] = int(row[0]) if row else 0
+        return self._versions[workspace]
 
     def mark_changed(self, workspace: str) -> None:
         """Record a change of ``workspace``'s data made outside :meth:`write` and friends."""
         if self.is_duckdb:
+            version = secrets.randbits(62) + 1
             self.raw.execute(
                 f"INSERT INTO {_VERSIONS} VALUES (?, ?) "
                 "ON CONFLICT (workspace) DO UPDATE SET version = excluded.version",
-                [workspace, secrets.randbits(62) + 1],
+                [workspace, version],
             )
+            # Also after a rolled-back change: a version only has to differ from the last.
+            self._versions[workspace] = version
 
     def count(self, name: str, workspace: str) -> int:
         return int(self.table(name, workspace).count().execute())

@@ -29,6 +29,16 @@ def published(two_companies):
 
 
 @pytest.fixture(autouse=True)
+def fresh_survey_cache():
+    """The public pages keep surveys per process: a rolled-back test must leave none behind."""
+    from cxray.web.surveys.selectors import survey_cache_clear
+
+    survey_cache_clear()
+    yield
+    survey_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def fresh_rate_limits():
     """The public endpoints' limiter counts per process: start each test from zero."""
     from cxray.web.surveys import ratelimit

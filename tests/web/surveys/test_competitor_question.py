@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from cxray.errors import InvalidInputError
 from cxray.web.analytics_store import analytics
@@ -103,7 +104,11 @@ def test_competitor_score_only_where_the_survey_asks_for_it(rival):
             workspace=rival["ws"], name="Plain", purpose="Decide", owner_user=rival["admin"]
         )
     )
-    with pytest.raises(ResponseRejected, match="does not ask about a competitor"):
+    # The message is shown in the respondent's language (Russian by default): read it in English.
+    with (
+        translation.override("en"),
+        pytest.raises(ResponseRejected, match="does not ask about a competitor"),
+    ):
         response_submit(survey=plain, score=9, competitor_score=5)
     updated = survey_update(survey=plain, competitor="  Other Co  ")
     assert updated.competitor == "Other Co"

@@ -51,6 +51,10 @@ def _sqlite(path: Path) -> dict[str, Any]:
         # hold SQLite's one write lock for its whole duration (dashboards under load failed with
         # "database is locked"). Services open their own transaction.atomic() for writes.
         "ATOMIC_REQUESTS": False,
+        # Each server thread keeps its connection: opening one per request (and SQLite reading
+        # the schema of ~100 tables on its first statement) was a quarter of a survey
+        # submission's time (docs/decisions/0017-survey-intake-speed.md).
+        "CONN_MAX_AGE": 600,
         # WAL lets the dashboards read while an import writes; synchronous=NORMAL is the WAL
         # setting SQLite recommends: a commit survives the process crashing, and only a power
         # loss can take the last commits back (CXRAY_SQLITE_SYNC=FULL for that too).

@@ -71,6 +71,13 @@ def churn_money(request: HttpRequest) -> HttpResponse:
         context["problems"].append(str(exc))
     else:
         context.update(_churn_context(report, labels))
+        # Drawing the curves costs more than reading the cached report: keep the drawing too.
+        context["survival_svg"] = cached_report(
+            "churn_survival_svg",
+            **args,
+            compute=lambda: _survival_svg(report),
+            filters=sorted(filters.as_dict().items()),
+        )
     if "no_match" not in context:
         try:
             clv, money = behaviour.clv_and_money(**args, filters=filters)
@@ -127,9 +134,6 @@ def _churn_context(report: ChurnReport, labels: dict[str, str]) -> dict:
     context: dict = {
         "churn": report,
         "churn_rows": behaviour.churn_by_segment(report),
-        "survival_svg": survival_svg(
-            {str(k): (c.timeline, c.survival) for k, c in report.curves.items()}
-        ),
         "survival_rows": [
             {
                 "group": k,
@@ -476,3 +480,7 @@ def _drivers_sheets(context: dict) -> list[Sheet]:
             ],
         ),
     ]
+
+
+def _survival_svg(report: ChurnReport) -> str:
+    return survival_svg({str(k): (c.timeline, c.survival) for k, c in report.curves.items()})

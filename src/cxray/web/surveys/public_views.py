@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -121,12 +122,23 @@ def _scale_labels(survey: Survey) -> tuple[str, str]:
 
 
 def _asks_unit(survey: Survey, params: dict, invitation: Invitation | None) -> list | None:
-    """The units to choose from when an internal NPS form must ask the respondent's own
-    department (neither a personal link to an employee nor a valid ``from`` gives it)."""
-    if survey.type != SurveyType.INTERNAL_NPS or invited_employee(invitation) is not None:
+    """The units to choose from when an employee survey's form must ask the respondent's own
+    department: neither a personal link to an employee nor a valid ``from`` gives it, and,
+    on eNPS, nor does the link's or the survey's unit (an eNPS link sent per unit already
+    places the answer there). Without it an eNPS answer has no group to be counted in."""
+    if survey.type not in (SurveyType.INTERNAL_NPS, SurveyType.ENPS):
         return None
-    rated = context_resolve(survey=survey, unit=params.get("unit", "")).unit
-    units = respondent_units(survey, rated)
+    if invited_employee(invitation) is not None:
+        return None
+    linked = context_resolve(survey=survey, unit=params.get("unit", "")).unit
+    if survey.type == SurveyType.ENPS:
+        if linked:
+            return None
+        units = respondent_units(survey)
+        if not units:
+            return None  # a workspace without an org chart: nothing to choose from
+    else:
+        units = respondent_units(survey, linked)
     if params.get("from") and any(u.code == params.get("from") for u in units):
         return None
     return units
@@ -231,6 +243,11 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
         employee=post.get("emp", ""),
     )
     try:
+        asked = survey.type == SurveyType.ENPS and _asks_unit(survey, post, invitation)
+        if asked and not post.get("from"):
+            # The form asked, so that eNPS can be broken down by department; the API and
+            # imports may still leave it out (the answer then has no department's cell).
+            raise ResponseRejected(gettext_lazy("Please choose your department."))
         response_submit(
             survey=survey,
             score=post.get("score"),
@@ -327,7 +344,19 @@ def _widget_text(survey: Survey, lang: str) -> dict:
     low, high = survey.scale
     with translation.override(lang):
         low_label, high_label = _scale_labels(survey)
+        # Present only when the survey asks about a competitor: the widget then shows a
+        # second, optional scale, as the public page does.
+        rival = (
+            {
+                "competitor_question": _("How would you rate %(competitor)s on the same?")
+                % {"competitor": survey.competitor},
+                "dont_know": _("I don't know them"),
+            }
+            if survey.competitor
+            else {}
+        )
         return {
+            **rival,
             "lang": lang,
             "question": survey.question(lang),
             "follow_up": survey.follow_up(lang),

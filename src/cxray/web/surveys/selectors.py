@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import trans_real
 
 from cxray.web.accounts.scope import Scope
+from cxray.web.journeys.models import Touchpoint
+from cxray.web.people.models import Employee, Unit
 from cxray.web.surveys.models import LANGUAGES, Survey, SurveyResponse, SurveyStatus
 from cxray.web.workspaces.models import Workspace
 
@@ -38,16 +42,49 @@ def survey_get(*, workspace: Workspace, pk: int) -> Survey:
     return survey
 
 
+# Every answer through /s/<token>/ needs its survey (status, scale, wording, default context and
+# workspace): one four-table join per request, the largest part of a submission's ORM time.
+# Each process keeps the surveys it served for SURVEY_CACHE_S. A change made in this process
+# (the editor, publish, close; the workspace, a touchpoint, unit or employee) empties the cache
+# at once; a change made in another process (a second server worker, the CLI) is seen within
+# SURVEY_CACHE_S, so a survey closed there may take answers for that much longer.
+SURVEY_CACHE_S = 5.0
+SURVEY_CACHE_MAX = 1000
+_surveys: dict[str, tuple[float, Survey | None]] = {}
+
+
 def survey_by_token(*, token: str) -> Survey | None:
-    """The survey behind a public link (None when the link is unknown or not yet published)."""
+    """The survey behind a public link (None when the link is unknown or not yet published).
+
+    The object may be shared by concurrent requests of this process: read it, never change it.
+    """
+    now = time.monotonic()
+    hit = _surveys.get(token)
+    if hit is not None and now - hit[0] < SURVEY_CACHE_S:
+        return hit[1]
     survey = (
         Survey.objects.select_related("workspace", "touchpoint", "unit", "employee")
         .filter(public_token=token)
         .first()
     )
-    if survey is None or survey.status == SurveyStatus.DRAFT:
-        return None
+    if survey is not None and survey.status == SurveyStatus.DRAFT:
+        survey = None
+    if survey is not None:  # unknown tokens are not kept: anyone can send endless new ones
+        if len(_surveys) >= SURVEY_CACHE_MAX:
+            _surveys.clear()
+        _surveys[token] = (now, survey)
     return survey
+
+
+def survey_cache_clear(**_kwargs: object) -> None:
+    """Forget every cached survey (a signal receiver; also for tests)."""
+    _surveys.clear()
+
+
+for _model in (Survey, Workspace, Touchpoint, Unit, Employee):
+    post_save.connect(survey_cache_clear, sender=_model, dispatch_uid=f"survey-cache-{_model}")
+for _model in (Survey, Workspace):
+    post_delete.connect(survey_cache_clear, sender=_model, dispatch_uid=f"survey-cache-d-{_model}")
 
 
 @dataclass(frozen=True, slots=True)
