@@ -52,6 +52,7 @@ def clear_caches() -> None:
 
     for fn in (
         lemmas.normal_form,
+        lemmas._stream_item,
         lemmas._cyrillic_guess,
         language._token_evidence,
         taxonomy._bare_lemma,

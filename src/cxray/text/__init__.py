@@ -14,9 +14,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cxray.text.language import detect_language
-from cxray.text.lemmas import lemmatize
+from cxray.text.lemmas import lemma_stream, lemmas_of_stream, lemmatize
 from cxray.text.pii import mask_pii
-from cxray.text.sentiment import DEFAULT_MODEL, Model, Sentiment, sentiment, sentiment_many
+from cxray.text.sentiment import (
+    DEFAULT_MODEL,
+    Model,
+    Sentiment,
+    check_model,
+    finish_sentiments,
+    own_copy,
+    sentiment,
+    stream_sentiment,
+)
 
 if TYPE_CHECKING:
     from cxray.text.coding import Code
@@ -61,21 +70,32 @@ def analyze(
     ``model="lexicon"`` (default) is the fast path; ``"full"`` blends in the embedding
     classifier (about ten times slower). ``themes=False`` skips themes and codes.
     """
+    check_model(model)
     items: Sequence[str] = [t if isinstance(t, str) else "" for t in texts]
-    languages = [detect_language(t) for t in items]
-    moods = sentiment_many(items, languages, model)
     taxonomy_themes, code_text = _rules() if themes else (None, None)
-    # Comment sets repeat a lot ("Всё отлично", "Good"): each distinct text is worked on once.
-    done: dict[tuple[str, str], tuple[list[str], list[ThemeHit], list[Code], str]] = {}
-    out = []
-    for text, lang, mood in zip(items, languages, moods, strict=True):
-        parts = done.get((text, lang))
+    # Comment sets repeat a lot ("Всё отлично", "Good"): each distinct text is worked on once,
+    # and its tokens are read and lemmatised once for the sentiment and the lemmas alike.
+    done: dict[str, tuple[str, tuple[Sentiment, float], list[str], list[ThemeHit], list[Code], str]]
+    done = {}
+    per_text = []
+    for text in items:
+        parts = done.get(text)
         if parts is None:
-            lemmas = lemmatize(text, lang)
+            lang = detect_language(text)
+            stream = lemma_stream(text, lang)
+            lemmas = lemmas_of_stream(stream)
             hits = taxonomy_themes(text, lang, lemmas) if taxonomy_themes else []
             codes = code_text(text, lang, lemmas, themes=hits) if code_text else []
-            parts = done[(text, lang)] = (lemmas, hits, codes, mask_pii(text))
-        lemmas, hits, codes, masked = parts
+            mood = stream_sentiment(stream)
+            parts = done[text] = (lang, mood, lemmas, hits, codes, mask_pii(text))
+            per_text.append((parts, mood))
+        else:
+            # A Sentiment of its own for each comment, as before (its carriers are a list).
+            per_text.append((parts, (own_copy(parts[1][0]), parts[1][1])))
+    moods = finish_sentiments(items, [mood for _, mood in per_text], model)
+    out = []
+    for text, (parts, _), mood in zip(items, per_text, moods, strict=True):
+        lang, _, lemmas, hits, codes, masked = parts
         out.append(
             TextAnalysis(
                 text=text,

@@ -133,14 +133,17 @@ def lemma_stream(text: str, language: str | None = None) -> list[tuple[str, str,
 
         language = detect_language(text)
     default = language if language in ("ru", "uk") else ""
-    out: list[tuple[str, str, str] | None] = []
-    for token in _TOKEN_OR_BREAK_RE.findall(normalize(text)):
-        if not token[0].isalpha():
-            out.append(None)
-            continue
-        lang = token_language(token, default) or _cyrillic_guess(token)
-        out.append((token, normal_form(token, lang), lang))
-    return out
+    return [_stream_item(token, default) for token in _TOKEN_OR_BREAK_RE.findall(normalize(text))]
+
+
+@lru_cache(maxsize=1 << 18)
+def _stream_item(token: str, default: str) -> tuple[str, str, str] | None:
+    # Comments repeat the same few thousand word forms: one cache look-up per token instead of
+    # three (language, guess, lemma); the tuple is immutable, so sharing it is safe.
+    if not token[0].isalpha():
+        return None
+    lang = token_language(token, default) or _cyrillic_guess(token)
+    return token, normal_form(token, lang), lang
 
 
 def is_stopword(token: str, lemma: str, language: str) -> bool:
@@ -156,9 +159,14 @@ def lemmatize(text: str, language: str | None = None) -> list[str]:
     Russian lemma. "не понравилось" -> ["не_понравиться"], "not good" -> ["not_good"].
     Clause punctuation ends a negation's reach: "Нет, всё понравилось" -> ["понравиться"].
     """
+    return lemmas_of_stream(lemma_stream(text, language))
+
+
+def lemmas_of_stream(stream: list[tuple[str, str, str] | None]) -> list[str]:
+    """:func:`lemmatize` on a :func:`lemma_stream` the caller already has."""
     out: list[str] = []
     negation: str | None = None
-    for item in lemma_stream(text, language):
+    for item in stream:
         if item is None:
             negation = None
             continue

@@ -21,6 +21,8 @@ class Lexicon:
     longest_phrase: int = 0
     # a prefix that negates an unlisted word: "не" + "приветливый", "un" + "helpful"
     negative_prefixes: tuple[str, ...] = ()
+    # the first lemma of every phrase: a token that is none of them starts no phrase
+    phrase_heads: frozenset[str] = frozenset()
 
     def weight(self, lemma: str, token: str) -> float:
         """Polarity of one word; 0.0 when neutral or unknown."""
@@ -66,4 +68,6 @@ def lexicon(language: str) -> Lexicon:
         else:
             phrases[key] = weight
     prefixes = {"ru": ("не",), "uk": ("не",), "en": ("un", "in")}[language]
-    return Lexicon(words, phrases, max((len(k) for k in phrases), default=0), prefixes)
+    longest = max((len(k) for k in phrases), default=0)
+    heads = frozenset(k[0] for k in phrases if k)
+    return Lexicon(words, phrases, longest, prefixes, heads)

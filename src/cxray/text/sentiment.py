@@ -49,6 +49,8 @@ def label_for(score: float) -> str:
 
 
 def _phrase_at(lex: Lexicon, lemmas: list[str | None], i: int) -> tuple[int, float]:
+    if lemmas[i] not in lex.phrase_heads:  # every phrase starts with one of these lemmas
+        return 0, 0.0
     for size in range(min(lex.longest_phrase, len(lemmas) - i), 1, -1):
         key = lemmas[i : i + size]
         if None not in key and (w := lex.phrases.get(tuple(key))):  # type: ignore[arg-type]
@@ -58,7 +60,11 @@ def _phrase_at(lex: Lexicon, lemmas: list[str | None], i: int) -> tuple[int, flo
 
 def lexicon_score(text: str, language: str | None = None) -> tuple[float, list[str]]:
     """The raw lexicon sum (unbounded, signed) and the carrier words of ``text``."""
-    items = lemma_stream(text, language)
+    return stream_score(lemma_stream(text, language))
+
+
+def stream_score(items: list[tuple[str, str, str] | None]) -> tuple[float, list[str]]:
+    """:func:`lexicon_score` on a :func:`cxray.text.lemmas.lemma_stream` already at hand."""
     lemmas = [it[1] if it else None for it in items]
     total, carriers = 0.0, []
     negation: str | None = None
@@ -120,10 +126,16 @@ def lexicon_score(text: str, language: str | None = None) -> tuple[float, list[s
     return total, carriers
 
 
-def _lexicon_sentiment(text: str, language: str | None) -> tuple[Sentiment, float]:
-    raw, carriers = lexicon_score(text, language)
+def stream_sentiment(items: list[tuple[str, str, str] | None]) -> tuple[Sentiment, float]:
+    """The lexicon sentiment and its raw sum, from a lemma stream already at hand."""
+    raw, carriers = stream_score(items)
     score = math.tanh(raw / _SCALE)
     return Sentiment(label_for(score), round(score, 4), carriers), raw
+
+
+def check_model(model: str) -> None:
+    if model not in ("lexicon", "full"):
+        raise ValueError(f'model must be "lexicon" or "full", not {model!r}')
 
 
 def sentiment_many(
@@ -132,10 +144,30 @@ def sentiment_many(
     model: Model = DEFAULT_MODEL,
 ) -> list[Sentiment]:
     """Sentiment of many comments; with ``model="full"`` the encoder runs once per batch."""
-    if model not in ("lexicon", "full"):
-        raise ValueError(f'model must be "lexicon" or "full", not {model!r}')
+    check_model(model)
     languages = languages if languages is not None else [None] * len(texts)
-    lex = [_lexicon_sentiment(t, lang) for t, lang in zip(texts, languages, strict=True)]
+    # Comment sets repeat a lot: the lexicon scores each distinct (text, language) once.
+    done: dict[tuple[str, str | None], tuple[Sentiment, float]] = {}
+    lex = []
+    for t, lang in zip(texts, languages, strict=True):
+        got = done.get((t, lang))
+        if got is None:
+            got = done[(t, lang)] = stream_sentiment(lemma_stream(t, lang))
+        else:
+            got = (own_copy(got[0]), got[1])
+        lex.append(got)
+    return finish_sentiments(texts, lex, model)
+
+
+def own_copy(mood: Sentiment) -> Sentiment:
+    """The same sentiment with a carriers list of its own (callers may change their list)."""
+    return Sentiment(mood.label, mood.score, list(mood.carriers))
+
+
+def finish_sentiments(
+    texts: Sequence[str], lex: list[tuple[Sentiment, float]], model: Model
+) -> list[Sentiment]:
+    """The lexicon results as they are, or blended with the classifier on ``texts``."""
     if model == "lexicon":
         return [s for s, _ in lex]
     from cxray.text.classifier import predict_scores

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.utils import translation
 from django.urls import reverse
+from django.utils import translation
 from typer.testing import CliRunner
 
 from cxray.cli import app
