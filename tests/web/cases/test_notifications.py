@@ -172,3 +172,30 @@ def test_worker_intake_opens_cases_the_hook_missed(company):
     run_once()
     assert Case.objects.count() == 1
     assert JobBookmark.objects.get(name="cases_intake").position["since"]
+
+
+def test_worker_intake_skips_linked_answers_and_survives_a_race_with_the_hook(company, monkeypatch):
+    from django.db import IntegrityError
+
+    from cxray.web.cases import services
+    from cxray.web.cases.models import Case
+    from cxray.web.surveys.services import response_submit
+
+    linked, _ = response_submit(survey=company["survey"], score=1, customer_id="c-1")
+    services.case_open_for_response(response=linked)  # the hook did its work
+    raced, _ = response_submit(survey=company["survey"], score=2, customer_id="c-2")
+    late, _ = response_submit(survey=company["survey"], score=3, customer_id="c-3")
+    seen = []
+    real = services.case_open_for_response
+
+    def hook_wins_the_race(*, response, now=None):
+        seen.append(response.pk)
+        if response.pk == raced.pk:
+            raise IntegrityError("UNIQUE constraint failed: cases_casefeedback.response_id")
+        return real(response=response, now=now)
+
+    monkeypatch.setattr(services, "case_open_for_response", hook_wins_the_race)
+    assert job_run("cases_intake") == 2  # the linked answer is not looked at again
+    assert seen == [raced.pk, late.pk]
+    assert sorted(Case.objects.values_list("customer_id", flat=True)) == ["c-1", "c-3"]
+    assert JobBookmark.objects.get(name="cases_intake").last_error == ""

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -627,10 +627,16 @@ def cases_intake(*, since: datetime | None, now: datetime | None = None) -> int:
     n = 0
     for response in (
         SurveyResponse.objects.filter(created_at__gte=start, created_at__lte=now)
+        .filter(case_link__isnull=True)  # linked by the intake hook already
         .select_related("survey", "workspace")
         .order_by("pk")
         .iterator(chunk_size=500)
     ):
-        case_open_for_response(response=response)
+        try:
+            case_open_for_response(response=response)
+        except IntegrityError:
+            # The intake hook linked this answer between our read and our write: its case
+            # stands, and each answer's case was written in its own transaction.
+            log.info("survey response %s was linked to a case meanwhile", response.pk)
         n += 1
     return n

@@ -61,14 +61,19 @@ JOBS: dict[str, Callable[[dict, datetime], tuple[dict, Any]]] = {
 }
 
 
+# Jobs that write as they go, one transaction per item, and may repeat items after a failure:
+# sending talks to the network, and the case intake must not hold SQLite's one write lock over
+# minutes of answers while respondents wait to store theirs (answers failed with "database is
+# locked" under load).
+UNWRAPPED = frozenset({"deliveries", "cases_intake"})
+
+
 def job_run(name: str, *, now: datetime | None = None) -> Any:
     """Run one job once, from its bookmark; return what it reports."""
     now = now or timezone.now()
     bookmark, _ = JobBookmark.objects.get_or_create(name=name)
     try:
-        if name == "deliveries":
-            # Sending talks to the network: no transaction held open meanwhile; each
-            # delivery's state is saved as it goes.
+        if name in UNWRAPPED:
             position, result = JOBS[name](bookmark.position, now)
         else:
             with transaction.atomic():
