@@ -4,9 +4,11 @@ Builds the demo company (``cxray demo --no-serve``) in a fresh data directory, s
 production does (gunicorn, one process with threads: the DuckDB file has one writer), logs
 in N users with the demo accounts (several sessions per account when N is larger), visits
 each page once per account (the report cache's first build, timed apart; ``--no-warm-up``
-skips it), then each user walks the dashboard pages in turn, without pause, for a fixed time. Run::
+skips it), then each user walks the dashboard pages in turn for a fixed time: back to back
+by default (a stress test: the latency is then the number of users over the throughput), or
+reading each page ``--think`` seconds, as people do. Run::
 
-    .venv/bin/python benchmarks/load_dashboards.py --users 20 --seconds 60
+    .venv/bin/python benchmarks/load_dashboards.py --users 20 --seconds 60 [--think 2]
 
 and it prints one JSON object: requests, errors (non-200 answers and failures; must be 0),
 p50/p95/p99 in ms overall and per page, and the target (p95 under 1,000 ms).
@@ -39,9 +41,12 @@ LOGIN_LINE = re.compile(r"^\s+\S+:\s+(\S+)\s+\S+:\s+(\S+)\s+\(", re.M)
 
 
 class User(threading.Thread):
-    def __init__(self, base: str, username: str, password: str, stop_at: float) -> None:
+    def __init__(
+        self, base: str, username: str, password: str, stop_at: float, think_s: float = 0.0
+    ) -> None:
         super().__init__(daemon=True)
         self.base, self.username, self.password, self.stop_at = base, username, password, stop_at
+        self.think_s = think_s
         self.timings: dict[str, list[float]] = {p: [] for p in PAGES}
         self.errors: list[str] = []
         self.session = requests.Session()
@@ -79,6 +84,7 @@ class User(threading.Thread):
                 continue
             if answer.status_code == 200:
                 self.timings[page].append(elapsed)
+            time.sleep(self.think_s)  # a person reads the page before opening the next
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -98,6 +104,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="10–300 s (bounded)")
     parser.add_argument("--patients", type=int, default=20_000, help="size of the demo")
     parser.add_argument("--threads", type=int, default=16, help="gunicorn threads")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds each user reads a page before the next (0: back to back, a stress test)",
+    )
     parser.add_argument(
         "--postgres", action="store_true", help="the app database on PostgreSQL (production)"
     )
@@ -132,7 +144,10 @@ def main() -> None:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "cxray.web.config.wsgi:application",
              "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread", "--workers", "1",
-             "--threads", str(args.threads), "--timeout", "120"],
+             "--threads", str(args.threads), "--timeout", "120",
+             # gunicorn drops a connection idle for 2 s by default: a user reading a page for
+             # --think seconds would find it closed as the next request goes out.
+             "--keep-alive", "30"],
             env=env, stdout=subprocess.DEVNULL, stderr=log_path.open("w"),
         )  # fmt: skip
         try:
@@ -140,7 +155,8 @@ def main() -> None:
             base = f"http://127.0.0.1:{port}"
             stop_at = time.monotonic() + seconds + 5 * args.users  # logins first
             users = [
-                User(base, *logins[i % len(logins)], stop_at=stop_at) for i in range(args.users)
+                User(base, *logins[i % len(logins)], stop_at=stop_at, think_s=args.think)
+                for i in range(args.users)
             ]
             for u in users:
                 u.login()
@@ -203,6 +219,7 @@ def main() -> None:
                 "warm_up_slowest_first_visit_ms": {
                     k: round(v * 1000, 1) for k, v in warm_up.items()
                 },
+                "think_s": args.think,
                 "seconds": round(elapsed, 1),
                 "requests": len(everything),
                 "requests_per_s": round(len(everything) / elapsed, 1),
