@@ -458,6 +458,37 @@ ByOpt = Annotated[
 ]
 
 
+@report_app.command("own-scale")
+def report_own_scale(
+    workspace: WorkspaceOpt,
+    metric: Annotated[str, typer.Option(help="nps, csat, ces or enps.")] = "nps",
+    by: Annotated[str, typer.Option(help="touchpoint, unit, employee or channel.")] = "touchpoint",
+    days: Annotated[int, typer.Option(help="The last N days (0: every answer).")] = 365,
+    data_dir: DataDir = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Each group's scores against the same respondents' scores elsewhere: above 0, people
+    score it higher than they usually score (a "5" means different things to different people)."""
+    setup(data_dir)
+    from cxray.web.accounts.scope import Scope
+    from cxray.web.dashboards.selectors import own_scale_rows
+    from cxray.web.workspaces.services import workspace_get
+
+    rows = own_scale_rows(
+        workspace=workspace_get(slug=workspace), scope=Scope(), metric=metric, by=by, days=days
+    )
+    if as_json:
+        _print_json(rows)
+        return
+    mean = _t("mean score")
+    for r in rows:
+        interval = "" if r["low"] is None else f"  [{r['low']:+.2f}, {r['high']:+.2f}]"
+        typer.echo(
+            f"{r['group']:<30} {r['mean_deviation']:+.2f}{interval}  n={r['n']}  "
+            f"{mean} {r['mean_score']:.2f} (n={r['n_answers']})"
+        )
+
+
 @report_app.command("nps")
 def report_nps(
     workspace: WorkspaceOpt, by: ByOpt = None, data_dir: DataDir = None, as_json: JsonOpt = False

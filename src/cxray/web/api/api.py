@@ -36,7 +36,7 @@ from cxray.web.audit.api import router as audit_router
 from cxray.web.cases.api import router as cases_router
 from cxray.web.cases.imported import import_case_check
 from cxray.web.dashboards import behaviour
-from cxray.web.dashboards.selectors import home_headline, score_report
+from cxray.web.dashboards.selectors import home_headline, own_scale_rows, score_report
 from cxray.web.imports.models import ImportKind, ImportRun
 from cxray.web.imports.selectors import import_run_get, import_run_list
 from cxray.web.imports.services import import_run
@@ -455,6 +455,22 @@ def report_text(
             touchpoint=touchpoint or None,
         )
     return json.loads(json.dumps(asdict(report), default=str))
+
+
+@router.get("/reports/own-scale", response={200: list[dict], **ERRORS}, tags=["reports"])
+def report_own_scale(
+    request: HttpRequest, metric: Query[str] = "nps", by: Query[str] = "touchpoint", days: int = 365
+):
+    """Each group's answers against the same respondents' answers elsewhere (a "5" means
+    different things to different people): ``mean_deviation`` above 0 means people score this
+    group higher than they usually score, with its 95% interval. ``by``: touchpoint, unit,
+    employee or channel; ``days``: the last N days (0: every answer)."""
+    try:
+        return own_scale_rows(
+            workspace=request.workspace, scope=request.scope, metric=metric, by=by, days=days
+        )
+    except InvalidInputError as exc:
+        raise HttpError(400, str(exc)) from exc
 
 
 @router.get("/reports/{metric}", response={200: list[GroupScoreOut], **ERRORS}, tags=["reports"])

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import ibis
+from django.utils import timezone
 
 from cxray.analytics import scores
 from cxray.analytics.headline import Headline, headline
@@ -235,3 +236,43 @@ def own_scale_report(
         start=start,
         end=end,
     )
+
+
+OWN_SCALE_BY = ("touchpoint", "unit", "employee", "channel")
+
+
+def own_scale_rows(
+    *, workspace: Workspace, scope: Scope, metric: str, by: str, days: int
+) -> list[dict]:
+    """:func:`own_scale_report` over the last ``days`` days (0: every answer) as plain rows for
+    the API and the CLI: ``group``, ``n_answers``, ``mean_score``, ``n`` (answers with a
+    baseline of the respondent's other answers), ``mean_deviation``, ``low``, ``high``."""
+    if metric not in METRICS:
+        raise InvalidInputError(f"metric must be one of {', '.join(METRICS)}, not {metric!r}")
+    if by not in OWN_SCALE_BY:
+        raise InvalidInputError(f"by must be one of {', '.join(OWN_SCALE_BY)}, not {by!r}")
+    if days < 0:
+        raise InvalidInputError(f"days must be 0 (every answer) or more, not {days}")
+    end = timezone.localdate()
+    start = end - timedelta(days=days) if days else None
+    report = own_scale_report(
+        workspace=workspace, scope=scope, metric=metric, by=by, start=start, end=end
+    )
+    return [
+        {
+            "group": group,
+            "n_answers": int(row["n_answers"]),
+            "mean_score": _number(row["mean_score"]),
+            "n": int(row["n"]),
+            "mean_deviation": _number(row["mean_deviation"]),
+            "low": _number(row["low"]),
+            "high": _number(row["high"]),
+        }
+        for group, row in report.items()
+    ]
+
+
+def _number(value: object) -> float | None:
+    """A JSON number: NaN (no interval from one answer) becomes None."""
+    number = float(value)  # type: ignore[arg-type]
+    return None if number != number else round(number, 4)
