@@ -525,21 +525,27 @@ def _behaviour(workspace: str, data_dir: Path | None):
     return workspace_get(slug=workspace), Scope(), behaviour, timezone.localdate()
 
 
+SegmentFilter = Annotated[str | None, typer.Option(help="Only customers of this segment.")]
+UnitFilter = Annotated[
+    str | None, typer.Option(help="Only customers of this unit code and the units below it.")
+]
+FirstSeenFrom = Annotated[
+    str | None, typer.Option(help="Only customers first seen on or after YYYY-MM-DD.")
+]
+FirstSeenTo = Annotated[
+    str | None, typer.Option(help="Only customers first seen on or before YYYY-MM-DD.")
+]
+
+
 @report_app.command("churn")
 def report_churn(
     workspace: WorkspaceOpt,
     data_dir: DataDir = None,
     as_json: JsonOpt = False,
-    segment: Annotated[str | None, typer.Option(help="Only customers of this segment.")] = None,
-    unit: Annotated[
-        str | None, typer.Option(help="Only customers of this unit code and the units below it.")
-    ] = None,
-    first_seen_from: Annotated[
-        str | None, typer.Option(help="Only customers first seen on or after YYYY-MM-DD.")
-    ] = None,
-    first_seen_to: Annotated[
-        str | None, typer.Option(help="Only customers first seen on or before YYYY-MM-DD.")
-    ] = None,
+    segment: SegmentFilter = None,
+    unit: UnitFilter = None,
+    first_seen_from: FirstSeenFrom = None,
+    first_seen_to: FirstSeenTo = None,
 ) -> None:
     """Churn share and survival by segment, whether the score predicts churn, loyal-looking
     churners; --segment, --unit and --first-seen-from/--first-seen-to narrow the customers."""
@@ -582,18 +588,6 @@ def report_churn(
             f"{group!s:<30} promoters before leaving {s.value:.0f}% "
             f"[{s.low:.0f}, {s.high:.0f}]  n={s.n}"
         )
-
-
-SegmentFilter = Annotated[str | None, typer.Option(help="Only customers of this segment.")]
-UnitFilter = Annotated[
-    str | None, typer.Option(help="Only customers of this unit code and the units below it.")
-]
-FirstSeenFrom = Annotated[
-    str | None, typer.Option(help="Only customers first seen on or after YYYY-MM-DD.")
-]
-FirstSeenTo = Annotated[
-    str | None, typer.Option(help="Only customers first seen on or before YYYY-MM-DD.")
-]
 
 
 @report_app.command("clv")

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.db import IntegrityError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import File, Form, NinjaAPI, Query, Router, Status
+from ninja import File, Form, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -314,27 +314,26 @@ def report_headline(request: HttpRequest):
     }
 
 
+class CustomerFilters(Schema):
+    """The customers a churn, CLV or money report covers (empty: all the token may see)."""
+
+    segment: str = ""
+    unit: str = ""
+    first_seen_from: str = ""
+    first_seen_to: str = ""
+
+
 @router.get("/reports/churn", response={200: dict, **ERRORS}, tags=["reports"])
 def report_churn(
     request: HttpRequest,
-    segment: Query[str] = "",
-    unit: Query[str] = "",
-    first_seen_from: Query[str] = "",
-    first_seen_to: Query[str] = "",
+    customers: Query[CustomerFilters],
 ):
     """Churn share and survival at 90/180/365 days by segment, whether the score predicts
     churn, and the share of loyal-looking churners (promoters within 90 days before leaving).
     Optional filters: ``segment``, ``unit`` (a unit code: its customers and those of the
     units below it), ``first_seen_from``/``first_seen_to`` (YYYY-MM-DD, a cohort by first
     visit). No matching customer gives ``customers: 0`` and a ``note`` saying why."""
-    filters = behaviour.ChurnFilters.parse(
-        {
-            "segment": segment,
-            "unit": unit,
-            "first_seen_from": first_seen_from,
-            "first_seen_to": first_seen_to,
-        }
-    )
+    filters = behaviour.ChurnFilters.parse(customers.model_dump())
     try:
         r = behaviour.churn(
             workspace=request.workspace,
@@ -350,11 +349,8 @@ def report_churn(
 @router.get("/reports/clv", response={200: dict, **ERRORS}, tags=["reports"])
 def report_clv(
     request: HttpRequest,
+    customers: Query[CustomerFilters],
     months: Query[int] = 12,
-    segment: Query[str] = "",
-    unit: Query[str] = "",
-    first_seen_from: Query[str] = "",
-    first_seen_to: Query[str] = "",
     per_customer: Query[bool] = False,
 ):
     """Customer lifetime value by segment over the next ``months`` (BG/NBD + Gamma-Gamma);
@@ -362,14 +358,7 @@ def report_clv(
     value. The filters of ``/reports/churn`` choose the customers shown; the model is fitted
     on all the customers the token may see. No matching customer gives ``customers: 0`` and
     a ``note`` saying why."""
-    filters = behaviour.ChurnFilters.parse(
-        {
-            "segment": segment,
-            "unit": unit,
-            "first_seen_from": first_seen_from,
-            "first_seen_to": first_seen_to,
-        }
-    )
+    filters = behaviour.ChurnFilters.parse(customers.model_dump())
     try:
         clv, _ = behaviour.clv_and_money(
             workspace=request.workspace,
@@ -386,22 +375,12 @@ def report_clv(
 @router.get("/reports/money", response={200: dict, **ERRORS}, tags=["reports"])
 def report_money(
     request: HttpRequest,
-    segment: Query[str] = "",
-    unit: Query[str] = "",
-    first_seen_from: Query[str] = "",
-    first_seen_to: Query[str] = "",
+    customers: Query[CustomerFilters],
 ):
     """Revenue and CLV by loyalty group; value at risk by touchpoint and segment. Takes the
     filters of ``/reports/churn``; no matching customer gives ``customers: 0`` and a
     ``note`` saying why."""
-    filters = behaviour.ChurnFilters.parse(
-        {
-            "segment": segment,
-            "unit": unit,
-            "first_seen_from": first_seen_from,
-            "first_seen_to": first_seen_to,
-        }
-    )
+    filters = behaviour.ChurnFilters.parse(customers.model_dump())
     try:
         clv, money = behaviour.clv_and_money(
             workspace=request.workspace,
