@@ -87,6 +87,9 @@ def test_inside_an_outer_transaction_the_intake_queue_is_not_taken(published):
 def test_writers_of_this_process_queue_for_the_database(two_companies):
     from cxray.web.surveys.services import survey_create, survey_publish
 
+    if connection.vendor != "sqlite":
+        pytest.skip("the queue serves SQLite's one writer; PostgreSQL writers go side by side")
+
     a = two_companies[0]
     survey = survey_publish(
         survey=survey_create(
