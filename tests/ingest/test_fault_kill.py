@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -23,10 +22,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
-
-from cxray.analytics.store import AnalyticsStore
+from fault_kill_support import (
+    N_SEED,
+    SEED_TOTAL,
+    app_rows,
+    child_env,
+    file_size,
+    store_figures,
+    write_transactions,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +39,6 @@ N_ROWS = 600_000  # the big file: about 3 s of parsing and half a second of writ
 # amount = (i % 100) + 0.5: each of 0..99 appears 6,000 times, so the total is
 # 4,950 × 6,000 + 0.5 × 600,000 = 30,000,000.
 BIG_TOTAL = 30_000_000.0
-N_SEED, SEED_TOTAL = 1_000, 2_000.0  # the rows already stored: 1,000 purchases of 2.00
 
 _SEED_SCRIPT = """
 import sys
@@ -48,24 +52,6 @@ ws = workspace_create(slug="acme", name="Acme")
 import_run(workspace=ws, kind="transactions", path=Path(sys.argv[2]), analyse_text="off")
 analytics_store.close()
 """
-
-
-def _env(data_dir: Path) -> dict[str, str]:
-    # The child must use only this data directory: no inherited database or store URL.
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CXRAY_", "DATABASE_URL", "DJANGO_"))
-    }
-    env.update(CXRAY_DATA_DIR=str(data_dir), LANG="en_US.UTF-8", CXRAY_TEXT_ANALYSIS="off")
-    return env
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
 
 
 @dataclass
@@ -82,19 +68,19 @@ def run_and_kill(
 ) -> Killed:
     """Run ``cxray ARGS`` and SIGKILL it as soon as ``when(db_growth, wal_growth)`` holds."""
     db, wal = data_dir / "analytics.duckdb", data_dir / "analytics.duckdb.wal"
-    db0, wal0 = _size(db), _size(wal)
+    db0, wal0 = file_size(db), file_size(wal)
     err = data_dir.parent / f"stderr-{time.monotonic_ns()}.txt"
     with err.open("w") as err_file:
         proc = subprocess.Popen(
             [sys.executable, "-m", "cxray", *args],
-            env=_env(data_dir),
+            env=child_env(data_dir),
             stdout=subprocess.DEVNULL,
             stderr=err_file,
         )
         deadline = time.monotonic() + timeout
         try:
             while proc.poll() is None and time.monotonic() < deadline:
-                grown, wal_now = _size(db) - db0, _size(wal)
+                grown, wal_now = file_size(db) - db0, file_size(wal)
                 if when(grown, wal_now - wal0):
                     os.kill(proc.pid, signal.SIGKILL)
                     proc.wait()
@@ -104,13 +90,13 @@ def run_and_kill(
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-    return Killed(False, _size(db) - db0, _size(wal), wal0, err.read_text())
+    return Killed(False, file_size(db) - db0, file_size(wal), wal0, err.read_text())
 
 
 def cxray_json(*args: str, data_dir: Path) -> dict:
     out = subprocess.run(
         [sys.executable, "-m", "cxray", *args, "--json"],
-        env=_env(data_dir),
+        env=child_env(data_dir),
         capture_output=True,
         text=True,
         timeout=180,
@@ -119,45 +105,16 @@ def cxray_json(*args: str, data_dir: Path) -> dict:
     return json.loads(out.stdout)
 
 
-def store_figures(data_dir: Path) -> tuple[int, float]:
-    """Open the store as the app does (tables ensured, WAL replayed): rows and total amount."""
-    store = AnalyticsStore(f"duckdb://{data_dir / 'analytics.duckdb'}")
-    try:
-        n, total = store.raw.execute(
-            "SELECT count(*), coalesce(sum(amount), 0) FROM transactions WHERE workspace = 'acme'"
-        ).fetchone()
-        return int(n), float(total)
-    finally:
-        store.con.disconnect()
-
-
-def app_rows(data_dir: Path, sql: str) -> list[tuple]:
-    con = sqlite3.connect(data_dir / "app.sqlite3")
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> dict[str, Path]:
     """The big file, and a data directory holding workspace acme with the seed rows."""
     root = tmp_path_factory.mktemp("fault")
     big, seed = root / "big.csv", root / "seed.csv"
-    duckdb.sql(
-        "COPY (SELECT 'T' || i AS transaction_id, 'C' || (i % 1000) AS customer_id, "
-        "CAST(DATE '2025-01-01' + INTERVAL (i % 365) DAY AS DATE) AS date, "
-        f"(i % 100) + 0.5 AS amount FROM range({N_ROWS}) t(i)) TO '{big}' (HEADER)"
-    )
-    duckdb.sql(
-        "COPY (SELECT 'S' || i AS transaction_id, 'C' || i AS customer_id, "
-        "DATE '2024-06-01' AS date, 2.0 AS amount "
-        f"FROM range({N_SEED}) t(i)) TO '{seed}' (HEADER)"
-    )
+    write_transactions(big, seed, N_ROWS)
     data = root / "seeded"
     out = subprocess.run(
         [sys.executable, "-c", _SEED_SCRIPT, str(data), str(seed)],
-        env=_env(data),
+        env=child_env(data),
         capture_output=True,
         text=True,
         timeout=120,

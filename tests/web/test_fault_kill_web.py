@@ -15,7 +15,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -25,8 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-import duckdb
 import pytest
+from fault_kill_support import (
+    N_SEED,
+    SEED_TOTAL,
+    app_rows,
+    child_env,
+    file_size,
+    store_figures,
+    write_transactions,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +41,6 @@ N_ROWS = 150_000  # a couple of seconds of parsing and a tenth of a second of wr
 # amount = (i % 100) + 0.5: each of 0..99 appears 1,500 times, so the total is
 # 4,950 × 1,500 + 0.5 × 150,000 = 7,500,000.
 BIG_TOTAL = 7_500_000.0
-N_SEED, SEED_TOTAL = 1_000, 2_000.0  # already stored: 1,000 purchases of 2.00
 
 _SETUP = """
 import json, sys
@@ -60,24 +66,11 @@ print(json.dumps({"key": key, "survey": survey.public_token, "survey_id": survey
 """
 
 
-def _env(data_dir: Path) -> dict[str, str]:
-    # The server must use only this data directory: no inherited database or store URL.
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CXRAY_", "DATABASE_URL", "DJANGO_"))
-    }
-    env.update(CXRAY_DATA_DIR=str(data_dir), LANG="en_US.UTF-8", CXRAY_TEXT_ANALYSIS="off")
+def _web_env(data_dir: Path) -> dict[str, str]:
+    env = child_env(data_dir)
     # Every client shares one address and one survey; the limiter must not be what stops them.
     env.update(CXRAY_SURVEY_RATE_PER_IP="100000000", CXRAY_SURVEY_RATE_PER_TOKEN="100000000")
     return env
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
 
 
 def _free_port() -> int:
@@ -95,7 +88,7 @@ class Server:
         with self.log.open("w") as log:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "cxray", "serve", "--port", str(self.port)],
-                env=_env(data_dir),
+                env=_web_env(data_dir),
                 stdout=subprocess.DEVNULL,
                 stderr=log,
             )
@@ -150,47 +143,16 @@ def _multipart(path: Path) -> tuple[bytes, str]:
     return body, f"multipart/form-data; boundary={boundary}"
 
 
-def store_figures(data_dir: Path) -> tuple[int, float]:
-    """Rows and total amount of acme's transactions, the store opened as the app opens it."""
-    from cxray.analytics.store import AnalyticsStore
-
-    store = AnalyticsStore(f"duckdb://{data_dir / 'analytics.duckdb'}")
-    try:
-        n, total = store.raw.execute(
-            "SELECT count(*), coalesce(sum(amount), 0) FROM transactions WHERE workspace = 'acme'"
-        ).fetchone()
-        return int(n), float(total)
-    finally:
-        store.con.disconnect()
-
-
-def app_rows(data_dir: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    con = sqlite3.connect(data_dir / "app.sqlite3")
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory) -> dict:
     """The big file, and a data directory with workspace acme: seed rows, a token, a survey."""
     root = tmp_path_factory.mktemp("webfault")
     big, seed = root / "big.csv", root / "seed.csv"
-    duckdb.sql(
-        "COPY (SELECT 'T' || i AS transaction_id, 'C' || (i % 1000) AS customer_id, "
-        "CAST(DATE '2025-01-01' + INTERVAL (i % 365) DAY AS DATE) AS date, "
-        f"(i % 100) + 0.5 AS amount FROM range({N_ROWS}) t(i)) TO '{big}' (HEADER)"
-    )
-    duckdb.sql(
-        "COPY (SELECT 'S' || i AS transaction_id, 'C' || i AS customer_id, "
-        "DATE '2024-06-01' AS date, 2.0 AS amount "
-        f"FROM range({N_SEED}) t(i)) TO '{seed}' (HEADER)"
-    )
+    write_transactions(big, seed, N_ROWS)
     data = root / "seeded"
     out = subprocess.run(
         [sys.executable, "-c", _SETUP, str(data), str(seed)],
-        env=_env(data),
+        env=_web_env(data),
         capture_output=True,
         text=True,
         timeout=180,
@@ -220,7 +182,7 @@ def _import_and_kill(server: Server, seeded: dict, growth: int) -> ImportKill:
     bytes while its log has not (rows written, no commit yet)."""
     db = server.data_dir / "analytics.duckdb"
     wal = server.data_dir / "analytics.duckdb.wal"
-    db0, wal0 = _size(db), _size(wal)
+    db0, wal0 = file_size(db), file_size(wal)
     body, content_type = _multipart(seeded["big"])
     headers = {"Authorization": f"Bearer {seeded['key']}", "Content-Type": content_type}
     reply: list[str] = []
@@ -237,7 +199,7 @@ def _import_and_kill(server: Server, seeded: dict, growth: int) -> ImportKill:
     deadline = time.monotonic() + 120
     try:
         while client.is_alive() and time.monotonic() < deadline:
-            grown, wal_grown = _size(db) - db0, _size(wal) - wal0
+            grown, wal_grown = file_size(db) - db0, file_size(wal) - wal0
             if grown >= growth and wal_grown == 0:
                 server.kill()
                 client.join(timeout=10)
@@ -246,7 +208,7 @@ def _import_and_kill(server: Server, seeded: dict, growth: int) -> ImportKill:
     finally:
         client.join(timeout=60)
     server.kill()
-    return ImportKill(False, _size(db) - db0, _size(wal) - wal0, "".join(reply))
+    return ImportKill(False, file_size(db) - db0, file_size(wal) - wal0, "".join(reply))
 
 
 def test_web_import_killed_mid_write_stores_nothing_and_runs_again(seeded, tmp_path):
@@ -440,7 +402,7 @@ def test_survey_burst_killed_keeps_every_acknowledged_answer(seeded, tmp_path):
     by_hand = 100 * (promoters - detractors) / len(scores)
     out = subprocess.run(
         [sys.executable, "-c", _REBUILD, str(data)],
-        env=_env(data),
+        env=_web_env(data),
         capture_output=True,
         text=True,
         timeout=180,
@@ -475,7 +437,7 @@ def test_restore_killed_mid_write_is_finished_by_the_next_command(seeded, tmp_pa
     source, backup = _copy(seeded, tmp_path, "source"), tmp_path / "acme.cxray"
     out = subprocess.run(
         [sys.executable, "-c", _BACKUP, str(source), str(seeded["big"]), str(backup)],
-        env=_env(source),
+        env=_web_env(source),
         capture_output=True,
         text=True,
         timeout=180,
@@ -486,17 +448,17 @@ def test_restore_killed_mid_write_is_finished_by_the_next_command(seeded, tmp_pa
         data = _copy(seeded, tmp_path, f"target{attempt}")
         db, wal = data / "analytics.duckdb", data / "analytics.duckdb.wal"
         journal = data / "restore-pending.json"
-        db0, wal0 = _size(db), _size(wal)
+        db0, wal0 = file_size(db), file_size(wal)
         proc = subprocess.Popen(
             [sys.executable, "-m", "cxray", "restore", str(backup), "--replace"],
-            env=_env(data),
+            env=_web_env(data),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         killed = journal_at_kill = False
         deadline = time.monotonic() + 120
         while proc.poll() is None and time.monotonic() < deadline:
-            if _size(db) - db0 >= growth and _size(wal) == wal0:
+            if file_size(db) - db0 >= growth and file_size(wal) == wal0:
                 journal_at_kill = journal.exists()
                 os.kill(proc.pid, signal.SIGKILL)
                 killed = True
@@ -514,7 +476,7 @@ def test_restore_killed_mid_write_is_finished_by_the_next_command(seeded, tmp_pa
     # The next command, whatever it is, finishes the restore before it does its own work.
     out = subprocess.run(
         [sys.executable, "-m", "cxray", "workspace", "list", "--json"],
-        env=_env(data),
+        env=_web_env(data),
         capture_output=True,
         text=True,
         timeout=180,

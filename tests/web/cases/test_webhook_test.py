@@ -18,6 +18,8 @@ from cxray.web.notifications.models import Delivery, DeliveryStatus
 from cxray.web.notifications.scheduler import job_run
 from cxray.web.notifications.services import TEST_EVENT, webhook_create, webhook_test
 
+from .test_notifications import closed_port_url
+
 pytestmark = pytest.mark.django_db
 
 
@@ -50,15 +52,6 @@ def checker():
     yield f"http://127.0.0.1:{server.server_port}/hook", Checker
     server.shutdown()
     server.server_close()
-
-
-def closed_port_url() -> str:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/down"  # nothing listens there any more
 
 
 def test_signed_json_test_reaches_the_receiver_and_is_logged(company, checker):
