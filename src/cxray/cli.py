@@ -513,6 +513,65 @@ def report_ces(
     _score_report("ces", workspace, by, data_dir, as_json)
 
 
+PERIOD_HELP = "FROM:TO, two YYYY-MM-DD days, both included"
+
+
+@report_app.command("change")
+def report_change(
+    workspace: WorkspaceOpt,
+    before: Annotated[str, typer.Option(help=f"The earlier period: {PERIOD_HELP}.")],
+    after: Annotated[str, typer.Option(help=f"The later period: {PERIOD_HELP}.")],
+    metric: Annotated[str, typer.Option(help="nps, csat, ces or enps.")] = "nps",
+    by: Annotated[
+        str | None,
+        typer.Option(help="touchpoint, unit, employee, channel, language, segment or stage."),
+    ] = None,
+    data_dir: DataDir = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Did the score change between two periods? Each period's score and n, the difference
+    with its 95% interval, the p-value, and whether the change is significant or could be
+    chance."""
+    setup(data_dir)
+    from cxray.web.accounts.scope import Scope
+    from cxray.web.dashboards.selectors import parse_period, score_change_dict
+    from cxray.web.workspaces.services import workspace_get
+
+    report = score_change_dict(
+        workspace=workspace_get(slug=workspace),
+        scope=Scope(),
+        metric=metric,
+        before=parse_period("--before", before),
+        after=parse_period("--after", after),
+        by=by,
+    )
+    if as_json:
+        _print_json(report)
+        return
+    b, a = report["before"], report["after"]
+    typer.echo(f"{metric.upper()}: {b['start']} … {b['end']} → {a['start']} … {a['end']}")
+    for r in report["rows"]:
+        label = _t("all") if r["group"] is None else r["group"]
+        sides = "  →  ".join(
+            f"{'—' if s['value'] is None else format(s['value'], '.1f')} (n={s['n']})"
+            for s in (r["before"], r["after"])
+        )
+        if r["difference"] is None:
+            change, verdict = "", _t("no answers in one of the periods")
+        else:
+            interval = "" if r["low"] is None else f" [{r['low']:+.1f}, {r['high']:+.1f}]"
+            p = r["p_value"]
+            shown_p = "" if p is None else "  p < 0.001" if p < 0.001 else f"  p = {p:.3f}"
+            change = f"  {_t('change')} {r['difference']:+.1f}{interval}{shown_p}"
+            verdict = _t("significant change") if r["significant"] else _t("could be chance")
+        flag = (
+            ""
+            if r["reliable"] or r["difference"] is None
+            else "  " + _t("(n < %(m)s: too few answers to rely on)") % {"m": r["min_n"]}
+        )
+        typer.echo(f"{label:<30} {sides}{change}  {verdict}{flag}")
+
+
 def _behaviour(workspace: str, data_dir: Path | None):
     """The workspace (everything visible) and the web layer's report functions."""
     setup(data_dir)
@@ -535,6 +594,14 @@ FirstSeenFrom = Annotated[
 FirstSeenTo = Annotated[
     str | None, typer.Option(help="Only customers first seen on or before YYYY-MM-DD.")
 ]
+CustomerGroupBy = Annotated[
+    str,
+    typer.Option(
+        "--by",
+        help="Group the customers by segment, cohort (first-seen quarter), cohort_year, or "
+        "a column of the customer file such as region.",
+    ),
+]
 
 
 @report_app.command("churn")
@@ -546,9 +613,11 @@ def report_churn(
     unit: UnitFilter = None,
     first_seen_from: FirstSeenFrom = None,
     first_seen_to: FirstSeenTo = None,
+    by: CustomerGroupBy = "segment",
 ) -> None:
-    """Churn share and survival by segment, whether the score predicts churn, loyal-looking
-    churners; --segment, --unit and --first-seen-from/--first-seen-to narrow the customers."""
+    """Churn share and survival by segment (or --by cohort, a customer column), whether the
+    score predicts churn, loyal-looking churners; --segment, --unit and
+    --first-seen-from/--first-seen-to narrow the customers."""
     ws, scope, behaviour, today = _behaviour(workspace, data_dir)
     filters = behaviour.ChurnFilters.parse(
         {
@@ -556,6 +625,7 @@ def report_churn(
             "unit": unit,
             "first_seen_from": first_seen_from,
             "first_seen_to": first_seen_to,
+            "by": by,
         }
     )
     try:
@@ -607,9 +677,11 @@ def report_clv(
             help="Also each customer: probability alive, expected purchases and value.",
         ),
     ] = False,
+    by: CustomerGroupBy = "segment",
 ) -> None:
-    """Customer lifetime value by segment (BG/NBD + Gamma-Gamma); --segment, --unit and
-    --first-seen-from/--first-seen-to choose the customers shown (the model is fitted on all)."""
+    """Customer lifetime value by segment or --by (BG/NBD + Gamma-Gamma); --segment, --unit
+    and --first-seen-from/--first-seen-to choose the customers shown (the model is fitted on
+    all)."""
     ws, scope, behaviour, today = _behaviour(workspace, data_dir)
     filters = behaviour.ChurnFilters.parse(
         {
@@ -617,6 +689,7 @@ def report_clv(
             "unit": unit,
             "first_seen_from": first_seen_from,
             "first_seen_to": first_seen_to,
+            "by": by,
         }
     )
     try:
@@ -665,8 +738,10 @@ def report_money(
     unit: UnitFilter = None,
     first_seen_from: FirstSeenFrom = None,
     first_seen_to: FirstSeenTo = None,
+    by: CustomerGroupBy = "segment",
 ) -> None:
-    """Revenue and CLV by loyalty group, value at risk by touchpoint and segment, narrowed by
+    """Revenue and CLV by loyalty group, value at risk by touchpoint and segment (or --by),
+    narrowed by
     --segment, --unit and --first-seen-from/--first-seen-to; with --format html or pdf the
     one-page leadership report (also initiatives' measured return and the three things to
     change first)."""
@@ -676,10 +751,10 @@ def report_money(
         "first_seen_from": first_seen_from,
         "first_seen_to": first_seen_to,
     }
-    if fmt in ("html", "pdf") and any(narrowing.values()):
+    if fmt in ("html", "pdf") and (any(narrowing.values()) or by != "segment"):
         raise CxrayError(
-            "--segment, --unit and --first-seen-from/--first-seen-to apply to --format table "
-            "or json; the leadership report (html, pdf) always covers every customer"
+            "--segment, --unit, --first-seen-from/--first-seen-to and --by apply to --format "
+            "table or json; the leadership report (html, pdf) always covers every customer"
         )
     if fmt in ("html", "pdf"):
         from cxray.cli_initiatives import write_leadership_report
@@ -690,7 +765,7 @@ def report_money(
         raise CxrayError(f"--format must be table, json, html or pdf, not {fmt!r}")
     as_json = as_json or fmt == "json"
     ws, scope, behaviour, today = _behaviour(workspace, data_dir)
-    filters = behaviour.ChurnFilters.parse(narrowing)
+    filters = behaviour.ChurnFilters.parse({**narrowing, "by": by})
     try:
         clv, money = behaviour.clv_and_money(
             workspace=ws, scope=scope, as_of=today, filters=filters
@@ -755,32 +830,97 @@ def report_text(
 
 @report_app.command("drivers")
 def report_drivers(
-    workspace: WorkspaceOpt,
+    workspace: Annotated[
+        str | None,
+        typer.Option("--workspace", "-w", help="The workspace's short name (or use --file)."),
+    ] = None,
     outcome: Annotated[
-        str, typer.Option(help="nps or churned (touchpoints as drivers), or themes")
+        str,
+        typer.Option(
+            help="nps or churned (touchpoints as drivers), or themes; with --file: the "
+            "outcome column (a score, or two values such as satisfied / not)"
+        ),
     ] = "nps",
+    method: Annotated[str, typer.Option(help="shapley or relative_weights (Johnson).")] = (
+        "shapley"
+    ),
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            exists=True,
+            dir_okay=False,
+            help="A wide table (CSV, XLSX or JSON), one row per respondent and a column per "
+            "rating question, analysed as it is instead of a workspace.",
+        ),
+    ] = None,
+    columns: Annotated[
+        str | None, typer.Option(help="With --file: the rating columns, comma-separated.")
+    ] = None,
+    na: Annotated[
+        str | None,
+        typer.Option(help="With --file: ratings meaning 'not applicable', e.g. 0 or 0,9."),
+    ] = None,
+    boot: Annotated[
+        int | None,
+        typer.Option(help="With --file: bootstrap replicates for the intervals (0: none); 200."),
+    ] = None,
     data_dir: DataDir = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Which touchpoints drive the score (Shapley values with bootstrap intervals)."""
-    ws, scope, behaviour, _today = _behaviour(workspace, data_dir)
-    if outcome not in ("nps", "churned", "themes"):
-        raise CxrayError(f"--outcome must be nps, churned or themes, not {outcome!r}")
-    if outcome == "themes":
-        from cxray.web.dashboards.text_analysis import text_fill_now
+    """Which touchpoints (or comment themes, or the rating columns of a file) drive the score:
+    Shapley values or relative weights, with bootstrap intervals."""
+    from cxray.analytics.drivers import METHODS
 
-        text_fill_now(workspace_slug=ws.slug)
-        result = behaviour.theme_drivers(workspace=ws, scope=scope)
+    if method not in METHODS:
+        raise CxrayError(f"--method must be {' or '.join(METHODS)}, not {method!r}")
+    if file is not None:
+        if workspace is not None:
+            raise CxrayError("give --workspace or --file, not both")
+        result = _drivers_of_file(file, outcome, columns, na, method, 200 if boot is None else boot)
+    elif workspace is None:
+        raise CxrayError("give --workspace NAME, or --file FILE --outcome COLUMN --columns A,B")
     else:
-        result = behaviour.drivers(workspace=ws, scope=scope, outcome=outcome)
+        if columns is not None or na is not None or boot is not None:
+            raise CxrayError("--columns, --na and --boot go with --file")
+        ws, scope, behaviour, _today = _behaviour(workspace, data_dir)
+        if outcome not in ("nps", "churned", "themes"):
+            raise CxrayError(f"--outcome must be nps, churned or themes, not {outcome!r}")
+        if outcome == "themes":
+            from cxray.web.dashboards.text_analysis import text_fill_now
+
+            text_fill_now(workspace_slug=ws.slug)
+            result = behaviour.theme_drivers(workspace=ws, scope=scope, method=method)
+        else:
+            result = behaviour.drivers(workspace=ws, scope=scope, outcome=outcome, method=method)
     if as_json:
         _print_json(result.as_dict())
         return
+    typer.echo(f"{result.method} ({result.model})")
     typer.echo(f"R² {result.r2:.3f} [{result.r2_low:.3f}, {result.r2_high:.3f}]  n={result.n}")
     for w in result.weights:
         typer.echo(
             f"{w.rank:>2}. {w.driver:<28} {w.share:5.1f}% [{w.share_low:.1f}, {w.share_high:.1f}]"
         )
+
+
+def _drivers_of_file(
+    file: Path, outcome: str, columns: str | None, na: str | None, method: str, boot: int
+) -> Any:
+    """Key drivers straight from a wide file: the data model keeps one score per response, so
+    a survey with several rating questions per respondent is read from its export."""
+    from cxray.analytics.drivers import key_drivers
+    from cxray.ingest.wide import read_wide
+
+    names = [c.strip() for c in (columns or "").split(",") if c.strip()]
+    if not names:
+        raise CxrayError("--file needs --columns: the rating columns, e.g. --columns 'Food,Seat'")
+    try:
+        na_values = [float(v) for v in (na or "").replace(";", ",").split(",") if v.strip()]
+    except ValueError as exc:
+        raise CxrayError(f"--na takes numbers such as 0 or 0,99, not {na!r}") from exc
+    frame = read_wide(file, [outcome, *names], text=[outcome])
+    return key_drivers(frame, outcome, names, method=method, n_boot=boot, na_values=na_values)
 
 
 @app.command()

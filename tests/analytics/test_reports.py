@@ -46,6 +46,15 @@ def test_the_bad_touchpoint_is_the_top_driver_of_churn(store):
     assert result.top == PLANTED["bad_touchpoint"]["touchpoint_id"]
 
 
+def test_relative_weights_also_find_the_bad_touchpoint_with_the_logistic_model(store):
+    result = reports.drivers_report(
+        store, "demo", outcome="churned", n_boot=50, method="relative_weights"
+    )
+    assert (result.method, result.model) == ("relative_weights", "logistic")
+    assert result.top == PLANTED["bad_touchpoint"]["touchpoint_id"]
+    assert sum(w.weight for w in result.weights) == pytest.approx(result.r2, abs=1e-12)
+
+
 def test_the_bad_touchpoint_puts_the_most_value_at_risk(store):
     clv = reports.clv_report(store, "demo", as_of=END)
     assert (clv.per_customer["clv"] >= 0).all()

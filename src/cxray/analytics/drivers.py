@@ -54,6 +54,9 @@ if TYPE_CHECKING:
     TableLike = ibis.Table | pd.DataFrame | pa.Table
 
 Missing = Literal["drop", "pairwise"]
+# The methods a user may choose by name (CLI --method, API and page method=); the first is
+# the default everywhere.
+METHODS = ("shapley", "relative_weights")
 _BLOCKS = 1000  # bootstrap blocks; see the module docstring
 _MAX_SHAPLEY_DRIVERS = 15  # 2^15 subsets per replicate is still well under a second
 _EIG_TOL = 1e-10  # eigenvalues below this share of the largest count as zero
@@ -211,6 +214,38 @@ def shapley_drivers(
     r2_all = _all_subset_r2(corr)
     eps = _shapley_from_subsets(r2_all, len(data.names))
     return _result("shapley", data, "linear", eps, n, n_boot, confidence, corr)
+
+
+def key_drivers(
+    table_or_df: TableLike,
+    outcome: str,
+    drivers: Sequence[str],
+    *,
+    method: str = "shapley",
+    n_boot: int = 200,
+    seed: int = 0,
+    na_values: Collection[float] = (),
+    missing: Missing = "drop",
+) -> DriverResult:
+    """:func:`shapley_drivers` or :func:`relative_weights`, chosen by ``method`` (one of
+    :data:`METHODS`), for the surfaces where the user picks the method by name.
+
+    The two differ on a two-valued outcome: Shapley treats it as 0/1 in a linear
+    probability model, relative weights fit the logistic model (``result.model`` says
+    which). Relative weights also take more than 15 drivers, where Shapley refuses.
+    """
+    fits = {"shapley": shapley_drivers, "relative_weights": relative_weights}
+    if method in fits:
+        return fits[method](
+            table_or_df,
+            outcome,
+            drivers,
+            n_boot=n_boot,
+            seed=seed,
+            na_values=na_values,
+            missing=missing,
+        )
+    raise InvalidInputError(f"method must be {' or '.join(METHODS)}, not {method!r}")
 
 
 def driver_matrix(

@@ -12,7 +12,7 @@ measure from the day the customer actually left.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -29,7 +29,8 @@ from cxray.analytics.churn_predict import (
 )
 from cxray.analytics.clv import BetaGeoFitter, GammaGammaFitter
 from cxray.analytics.clv_rfm import rfm_summary
-from cxray.analytics.drivers import DriverResult, driver_matrix, shapley_drivers
+from cxray.analytics.customer_groups import MISSING
+from cxray.analytics.drivers import DriverResult, driver_matrix, key_drivers
 from cxray.analytics.money import MoneyDifference, cost_of_dissatisfied_customer, value_at_risk
 from cxray.analytics.money import value_by_loyalty as _value_by_loyalty
 from cxray.analytics.results import Score
@@ -155,6 +156,7 @@ def churn_report(
 
 COX_TOUCHPOINTS = 5  # touchpoints with the most answers that enter the model
 COX_MIN_CUSTOMERS = 100
+COX_MAX_GROUPS = 8  # customer groups (segments) that enter the model as a covariate
 COX_MIN_EVENTS = 10  # departures with and without a flag before it enters the model
 BAD_EXPERIENCE_METRICS = ("nps", "csat", "ces")
 BAD_EXPERIENCE_DAYS = 90  # how long after a bad answer it counts as a recent bad experience
@@ -230,7 +232,9 @@ def _churn_cox(frame: pd.DataFrame, responses: ibis.Table) -> CoxResult:
         with_flag = spans.loc[spans[name] == 1, "event"].sum()
         if COX_MIN_EVENTS <= with_flag <= spans["event"].sum() - COX_MIN_EVENTS:
             covariates.append(name)
-    if spans["segment"].nunique() > 1:
+    # Many groups (a cohort per quarter, a column with dozens of values) would give the model
+    # more dummies than the departures can support: then the groups are left to the curves.
+    if 1 < spans["segment"].nunique() <= COX_MAX_GROUPS:
         covariates.append("segment")
     return cox_model(
         spans, "stop", "event", covariates, start="start", subject="customer_id", penalizer=0.001
@@ -300,8 +304,11 @@ def clv_report(source: Source, workspace: str, *, as_of: date, months: int = 12)
     )
 
 
-def clv_for_customers(report: ClvReport, customer_ids: Iterable[str]) -> ClvReport:
-    """The same fitted report, its tables and deciles over ``customer_ids`` only.
+def clv_for_customers(
+    report: ClvReport, customer_ids: Iterable[str], groups: Mapping[str, str] | None = None
+) -> ClvReport:
+    """The same fitted report, its tables and deciles over ``customer_ids`` only; with
+    ``groups`` (customer id -> group) its table by segment is by those groups instead.
 
     The model's parameters stay those fitted on everyone: a customer's value does not change
     because a filter left their neighbours out, and a small segment does not fall below the
@@ -312,6 +319,8 @@ def clv_for_customers(report: ClvReport, customer_ids: Iterable[str]) -> ClvRepo
     per_customer = report.per_customer[keep].reset_index(drop=True)
     if per_customer.empty:
         raise InsufficientDataError("none of these customers has a purchase to value")
+    if groups is not None:
+        per_customer["segment"] = per_customer["customer_id"].map(groups).fillna(MISSING)
     return ClvReport(
         as_of=report.as_of,
         months=report.months,
@@ -460,10 +469,16 @@ def _value_at_risk_by_touchpoint(
 
 # --- drivers ---------------------------------------------------------------------------------
 def drivers_report(
-    source: Source, workspace: str, *, outcome: str = "nps", n_boot: int = 200
+    source: Source,
+    workspace: str,
+    *,
+    outcome: str = "nps",
+    n_boot: int = 200,
+    method: str = "shapley",
 ) -> DriverResult:
-    """Which touchpoints' experience drives the relationship score (or churn), as Shapley
-    values over each customer's mean score per touchpoint."""
+    """Which touchpoints' experience drives the relationship score (or churn), over each
+    customer's mean score per touchpoint: Shapley values, or Johnson's relative weights with
+    ``method="relative_weights"`` (logistic for ``churned``); ``result.method`` says which."""
     responses = source.table("responses", workspace).filter(
         lambda t: t.touchpoint_id.notnull() | (t.metric == outcome)
     )
@@ -483,4 +498,4 @@ def drivers_report(
     # experience instead, so it neither helps nor hurts that customer's outcome.
     matrix = matrix.dropna(subset=[outcome])
     matrix[drivers] = matrix[drivers].fillna(matrix[drivers].mean())
-    return shapley_drivers(matrix, outcome, drivers, n_boot=n_boot)
+    return key_drivers(matrix, outcome, drivers, method=method, n_boot=n_boot)

@@ -216,10 +216,18 @@ def _themes(frame: pd.DataFrame, n_quotes: int) -> list[ThemeFigure]:
     return figures
 
 
-def theme_drivers(source: Source, workspace: str, *, metric: str = "nps", n_boot: int = 200) -> Any:
-    """Which comment themes drive the score: Shapley values over one row per answer, with
-    a 0/1 column per taxonomy theme mentioned in its comment."""
-    from cxray.analytics.drivers import shapley_drivers
+def theme_drivers(
+    source: Source,
+    workspace: str,
+    *,
+    metric: str = "nps",
+    n_boot: int = 200,
+    method: str = "shapley",
+) -> Any:
+    """Which comment themes drive the score: Shapley values (or relative weights, see
+    :func:`cxray.analytics.drivers.key_drivers`) over one row per answer, with a 0/1 column
+    per taxonomy theme mentioned in its comment."""
+    from cxray.analytics.drivers import key_drivers
     from cxray.errors import InsufficientDataError
 
     responses = source.table("responses", workspace)
@@ -240,4 +248,4 @@ def theme_drivers(source: Source, workspace: str, *, metric: str = "nps", n_boot
     if not themes:
         raise InsufficientDataError("no theme is mentioned in at least 10 comments")
     matrix = dummies[themes].astype(float).assign(score=frame["score"].astype(float))
-    return shapley_drivers(matrix, "score", themes, n_boot=n_boot)
+    return key_drivers(matrix, "score", themes, method=method, n_boot=n_boot)

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.db import IntegrityError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import File, Form, NinjaAPI, Query, Router, Schema, Status
+from ninja import Field, File, Form, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -26,6 +26,7 @@ from cxray.web.api.schemas import (
     HeadlineOut,
     ImportOut,
     ImportRejectedOut,
+    ScoreChangeOut,
     TouchpointIn,
     TouchpointOut,
     UnitIn,
@@ -36,7 +37,13 @@ from cxray.web.audit.api import router as audit_router
 from cxray.web.cases.api import router as cases_router
 from cxray.web.cases.imported import import_case_check
 from cxray.web.dashboards import behaviour
-from cxray.web.dashboards.selectors import home_headline, own_scale_rows, score_report
+from cxray.web.dashboards.selectors import (
+    home_headline,
+    own_scale_rows,
+    parse_day,
+    score_change_dict,
+    score_report,
+)
 from cxray.web.imports.models import ImportKind, ImportRun
 from cxray.web.imports.selectors import import_run_get, import_run_list
 from cxray.web.imports.services import import_run
@@ -321,6 +328,11 @@ class CustomerFilters(Schema):
     unit: str = ""
     first_seen_from: str = ""
     first_seen_to: str = ""
+    by: str = Field(
+        "segment",
+        description="What the tables by segment group on: segment, cohort (first-seen "
+        "quarter), cohort_year, or a column of the customer file such as region.",
+    )
 
 
 @router.get("/reports/churn", response={200: dict, **ERRORS}, tags=["reports"])
@@ -394,16 +406,26 @@ def report_money(
 
 
 @router.get("/reports/drivers", response={200: dict, **ERRORS}, tags=["reports"])
-def report_drivers(request: HttpRequest, outcome: Query[str] = "nps"):
-    """Shapley driver weights with intervals: of the touchpoints for NPS or for churn, or of
-    the comment themes for NPS (``outcome=themes``)."""
+def report_drivers(
+    request: HttpRequest, outcome: Query[str] = "nps", method: Query[str] = "shapley"
+):
+    """Driver weights with intervals: of the touchpoints for NPS or for churn, or of the
+    comment themes for NPS (``outcome=themes``); ``method=shapley`` (default) or
+    ``relative_weights`` (Johnson 2000; logistic for churn). ``method`` and ``model`` in the
+    answer say which was used; the weights sum to ``r2``."""
+    from cxray.analytics.drivers import METHODS
+
     if outcome not in ("nps", "churned", "themes"):
         raise HttpError(400, "outcome must be nps, churned or themes")
+    if method not in METHODS:
+        raise HttpError(400, f"method must be {' or '.join(METHODS)}, not {method!r}")
     if outcome == "themes":
-        result = behaviour.theme_drivers(workspace=request.workspace, scope=request.scope)
+        result = behaviour.theme_drivers(
+            workspace=request.workspace, scope=request.scope, method=method
+        )
     else:
         result = behaviour.drivers(
-            workspace=request.workspace, scope=request.scope, outcome=outcome
+            workspace=request.workspace, scope=request.scope, outcome=outcome, method=method
         )
     return json.loads(json.dumps(result.as_dict(), default=float))
 
@@ -450,6 +472,35 @@ def report_own_scale(
         )
     except InvalidInputError as exc:
         raise HttpError(400, str(exc)) from exc
+
+
+# Before the catch-all /reports/{metric}, which would otherwise read "change" as a metric.
+@router.get("/reports/change", response={200: ScoreChangeOut, **ERRORS}, tags=["reports"])
+def report_change(
+    request: HttpRequest,
+    before_from: Query[str],
+    before_to: Query[str],
+    after_from: Query[str],
+    after_to: Query[str],
+    metric: Query[str] = "nps",
+    by: Query[str] = "",
+):
+    """Did NPS, CSAT, CES or eNPS change between two periods you choose? Days are
+    YYYY-MM-DD, both ends included; the before period must end before the after period
+    starts. Per group (``by``: touchpoint, unit, employee, channel, language, segment or stage;
+    empty: everyone): each period's score with its interval and n, the difference with its 95%
+    interval, the two-sided p-value and ``significant`` (p < ``alpha``); ``reliable`` is false
+    when a period has fewer answers than the minimum n."""
+    before = (parse_day("before_from", before_from), parse_day("before_to", before_to))
+    after = (parse_day("after_from", after_from), parse_day("after_to", after_to))
+    return score_change_dict(
+        workspace=request.workspace,
+        scope=request.scope,
+        metric=metric,
+        before=before,
+        after=after,
+        by=by or None,
+    )
 
 
 @router.get("/reports/{metric}", response={200: list[GroupScoreOut], **ERRORS}, tags=["reports"])

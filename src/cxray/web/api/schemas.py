@@ -108,6 +108,33 @@ class GroupScoreOut(ScoreOut):
     group: str | None
 
 
+class PeriodOut(Schema):
+    start: date
+    end: date  # included
+
+
+class ScoreChangeRowOut(Schema):
+    group: str | None
+    before: ScoreOut
+    after: ScoreOut
+    difference: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
+    significant: bool
+    reliable: bool  # both periods have at least min_n answers
+    min_n: int
+
+
+class ScoreChangeOut(Schema):
+    metric: str
+    by: str | None
+    before: PeriodOut
+    after: PeriodOut
+    alpha: float
+    rows: list[ScoreChangeRowOut]
+
+
 class HeadlineOut(Schema):
     as_of: date
     nps: ScoreOut

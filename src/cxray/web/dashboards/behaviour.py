@@ -11,6 +11,7 @@ import ibis
 import numpy as np
 
 from cxray.analytics import reports
+from cxray.analytics.customer_groups import GroupedSource, check_grouping
 from cxray.analytics.drivers import DriverResult
 from cxray.analytics.results import Score
 from cxray.analytics.scores import proportion
@@ -27,17 +28,19 @@ CHURN_FILTERS = ("segment", "unit", "first_seen_from", "first_seen_to")
 @dataclass(frozen=True)
 class ChurnFilters:
     """What the churn and money page, ``cxray report churn|clv|money`` and
-    ``/api/v1/reports/churn|clv|money`` narrow to.
+    ``/api/v1/reports/churn|clv|money`` narrow to, and how they group the customers.
 
     ``unit`` keeps the customers who bought or visited at that unit or below it (within the
     viewer's own scope); ``first_seen_from``/``first_seen_to`` keep one cohort of customers by
-    the day they were first seen, both ends included.
+    the day they were first seen, both ends included. ``by`` is what the tables "by segment"
+    group on (see :mod:`cxray.analytics.customer_groups`); it narrows nothing.
     """
 
     segment: str | None = None
     unit: str | None = None
     first_seen_from: date | None = None
     first_seen_to: date | None = None
+    by: str = "segment"
 
     @classmethod
     def parse(cls, values: Mapping[str, Any]) -> ChurnFilters:
@@ -50,21 +53,33 @@ class ChurnFilters:
                 f"first_seen_from {start.isoformat()} is after first_seen_to "
                 f"{end.isoformat()}; swap the two dates"
             )
-        return cls(segment=text["segment"] or None, unit=text["unit"] or None, **dates)
+        return cls(
+            segment=text["segment"] or None,
+            unit=text["unit"] or None,
+            by=check_grouping(str(values.get("by") or "segment")),
+            **dates,
+        )
 
     @property
     def is_empty(self) -> bool:
-        return not any(self.as_dict().values())
+        """True when no filter narrows the customers (whatever they are grouped by)."""
+        return not any(v for k, v in self.as_dict().items() if k != "by")
 
     def as_dict(self) -> dict[str, str]:
-        """The filters as strings, "" where unset (for links, the API and cache keys)."""
-        return {
+        """The filters and grouping as strings, "" where unset (for links, the API and cache
+        keys)."""
+        values = {
             k: (v.isoformat() if isinstance(v, date) else v or "")
             for k, v in ((k, getattr(self, k)) for k in CHURN_FILTERS)
         }
+        return {**values, "by": self.by}
+
+    def query(self) -> dict[str, str]:
+        """What differs from the defaults: for links and file names."""
+        return {k: v for k, v in self.as_dict().items() if v and (k, v) != ("by", "segment")}
 
     def describe(self) -> str:
-        return ", ".join(f"{k} {v}" for k, v in self.as_dict().items() if v)
+        return ", ".join(f"{k} {v}" for k, v in self.as_dict().items() if v and k != "by")
 
 
 def _parse_date(field: str, value: str) -> date | None:
@@ -143,6 +158,14 @@ def _filtered_source(store: Any, scope: Scope, filters: ChurnFilters) -> Custome
     return CustomerFilteredStore(ScopedStore(store, scope), filters)
 
 
+def _grouped_source(source: CustomerFilteredStore, slug: str, filters: ChurnFilters) -> Any:
+    """``source`` with its customers grouped as ``filters.by`` asks (an error names the
+    columns there are when it asks for one no customer has)."""
+    group = GroupedSource(source, filters.by)
+    group.check(slug)
+    return group
+
+
 def _check_some_customers(source: CustomerFilteredStore, slug: str, filters: ChurnFilters) -> None:
     """Raise :class:`NoMatchingCustomers` with the reason when no customer is left."""
     if filters.is_empty or int(source.table("customers", slug).count().execute()):
@@ -174,7 +197,7 @@ def churn(
             source = _filtered_source(store, narrowed, filters)
             _check_some_customers(source, workspace.slug, filters)
             return reports.churn_report(
-                source,
+                _grouped_source(source, workspace.slug, filters),
                 workspace.slug,
                 as_of=as_of,
                 churn_lag_days=workspace.churn_lag_days,
@@ -287,14 +310,17 @@ def clv_and_money(
         with analytics() as store:
             source = _filtered_source(store, narrowed, filters)
             _check_some_customers(source, workspace.slug, filters)
+            source = _grouped_source(source, workspace.slug, filters)
             clv = fit = clv_fit(workspace=workspace, scope=scope, as_of=as_of, months=months)
-            if not filters.is_empty:
-                ids = source.table("customers", workspace.slug).customer_id.to_pyarrow()
+            if not filters.is_empty or filters.by != "segment":
+                shown = source.table("customers", workspace.slug).select("customer_id", "segment")
+                rows = shown.to_pyarrow().to_pylist()
+                groups = {r["customer_id"]: r["segment"] for r in rows}
                 try:
-                    clv = reports.clv_for_customers(fit, ids.to_pylist())
+                    clv = reports.clv_for_customers(fit, groups, groups=groups)
                 except InsufficientDataError:
                     raise NoMatchingCustomers(
-                        f"none of the {len(ids)} customers that match these filters "
+                        f"none of the {len(groups)} customers that match these filters "
                         f"({filters.describe()}) has a purchase before {as_of.isoformat()}, "
                         "and lifetime value is computed from purchases"
                     ) from None
@@ -380,23 +406,35 @@ def money_none_dict(problem: NoMatchingCustomers, filters: ChurnFilters) -> dict
     }
 
 
-def drivers(*, workspace: Workspace, scope: Scope, outcome: str) -> DriverResult:
+def drivers(
+    *, workspace: Workspace, scope: Scope, outcome: str, method: str = "shapley"
+) -> DriverResult:
+    """Touchpoints as drivers of ``outcome``; ``method`` is one of
+    :data:`cxray.analytics.drivers.METHODS`."""
+
     def compute() -> DriverResult:
         with analytics() as store:
             return reports.drivers_report(
-                ScopedStore(store, scope), workspace.slug, outcome=outcome
+                ScopedStore(store, scope), workspace.slug, outcome=outcome, method=method
             )
 
     return cached_report(
-        "drivers", workspace=workspace, scope=scope, compute=compute, outcome=outcome
+        "drivers",
+        workspace=workspace,
+        scope=scope,
+        compute=compute,
+        outcome=outcome,
+        method=method,
     )
 
 
-def theme_drivers(*, workspace: Workspace, scope: Scope) -> DriverResult:
+def theme_drivers(*, workspace: Workspace, scope: Scope, method: str = "shapley") -> DriverResult:
     from cxray.analytics.text_report import theme_drivers as drivers_of_themes
 
     def compute() -> DriverResult:
         with analytics() as store:
-            return drivers_of_themes(ScopedStore(store, scope), workspace.slug)
+            return drivers_of_themes(ScopedStore(store, scope), workspace.slug, method=method)
 
-    return cached_report("theme_drivers", workspace=workspace, scope=scope, compute=compute)
+    return cached_report(
+        "theme_drivers", workspace=workspace, scope=scope, compute=compute, method=method
+    )

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cxray.analytics.customer_groups import BUILT_IN, attribute_names
+from cxray.analytics.drivers import METHODS
 from cxray.analytics.reports import SURVIVAL_DAYS, ChurnReport
 from cxray.errors import InsufficientDataError, InvalidInputError
 from cxray.text.taxonomy import load_taxonomy
@@ -60,11 +62,15 @@ def churn_money(request: HttpRequest) -> HttpResponse:
         context.update({"error": str(exc), "filters": request.GET})
         return render(request, "dashboards/churn.html", context, status=400)
     context["filters"] = filters.as_dict()
-    context["query"] = urlencode({k: v for k, v in filters.as_dict().items() if v})
+    context["query"] = urlencode(filters.query())
+    context["group_heading"] = dict(context["groupings"]).get(filters.by, filters.by)
     labels = group_labels(workspace=request.workspace, by="touchpoint")
     args = {"workspace": request.workspace, "scope": request.scope, "as_of": as_of}
     try:
         report = behaviour.churn(**args, filters=filters)
+    except InvalidInputError as exc:  # grouped by a column no customer has
+        context["error"] = str(exc)
+        return render(request, "dashboards/churn.html", context, status=400)
     except behaviour.NoMatchingCustomers as exc:
         context["no_match"] = str(exc)
     except InsufficientDataError as exc:
@@ -102,9 +108,7 @@ def churn_money(request: HttpRequest) -> HttpResponse:
                 }
             )
     if fmt == "xlsx":
-        name = "-".join(
-            [request.workspace.slug, "churn", *(v for v in filters.as_dict().values() if v)]
-        )
+        name = "-".join([request.workspace.slug, "churn", *filters.query().values()])
         return xlsx_response(_churn_sheets(context, filters), f"{_safe_name(name)}.xlsx")
     return render(request, "dashboards/churn.html", context)
 
@@ -123,11 +127,29 @@ def _filter_choices(request: HttpRequest) -> dict:
             names = c.filter(c.segment.notnull()).select("segment").distinct()
             return sorted(names.segment.to_pyarrow().to_pylist())
 
+    def columns() -> list[str]:
+        with analytics() as store:
+            c = ScopedStore(store, request.scope).table("customers", request.workspace.slug)
+            return attribute_names(c)
+
     segment_names = cached_report(
         "churn_segments", workspace=request.workspace, scope=request.scope, compute=segments
     )
+    customer_columns = cached_report(
+        "churn_customer_columns", workspace=request.workspace, scope=request.scope, compute=columns
+    )
     units = unit_list(workspace=request.workspace, scope=request.scope)
-    return {"segments": segment_names, "units": [(u.code, u.name) for u in units]}
+    groupings = [
+        ("segment", _("Segment")),
+        ("cohort", _("Cohort (quarter first seen)")),
+        ("cohort_year", _("Cohort (year first seen)")),
+        *((name, name) for name in customer_columns if name not in BUILT_IN),
+    ]
+    return {
+        "segments": segment_names,
+        "units": [(u.code, u.name) for u in units],
+        "groupings": groupings,
+    }
 
 
 def _churn_context(report: ChurnReport, labels: dict[str, str]) -> dict:
@@ -187,7 +209,7 @@ def _churn_sheets(context: dict, filters: behaviour.ChurnFilters) -> list[Sheet]
                 _("Churn by segment"),
                 [
                     [
-                        _("Segment"),
+                        context["group_heading"],
                         _("Customers"),
                         _("Customers who left"),
                         _("Churn, %"),
@@ -298,7 +320,12 @@ def _churn_sheets(context: dict, filters: behaviour.ChurnFilters) -> list[Sheet]
             (
                 _("Lifetime value"),
                 [
-                    [_("Segment"), _("Customers"), *money_cols, _("Still active (model), %")],
+                    [
+                        context["group_heading"],
+                        _("Customers"),
+                        *money_cols,
+                        _("Still active (model), %"),
+                    ],
                     *(
                         [
                             str(r["segment"]),
@@ -395,9 +422,15 @@ def _covariate_label(name: str, touchpoints: dict[str, str]) -> str:
 @workspace_view()
 def drivers(request: HttpRequest) -> HttpResponse:
     outcome = request.GET.get("outcome") if request.GET.get("outcome") in OUTCOMES else "nps"
-    context: dict = {"outcome": outcome, "outcomes": OUTCOMES}
+    method = request.GET.get("method") or METHODS[0]
+    context: dict = {"outcome": outcome, "outcomes": OUTCOMES, "method": method}
     try:
         fmt = _format(request)
+        if method not in METHODS:
+            raise InvalidInputError(
+                _("method must be %(methods)s, not %(method)s")
+                % {"methods": " or ".join(METHODS), "method": method}
+            )
     except InvalidInputError as exc:
         context["problem"] = str(exc)
         return render(request, "dashboards/drivers.html", context, status=400)
@@ -408,12 +441,15 @@ def drivers(request: HttpRequest) -> HttpResponse:
         labels = {t.id: taxonomy.name(t.id, ui) for t in taxonomy.themes}
     try:
         if outcome == "themes":
-            result = behaviour.theme_drivers(workspace=request.workspace, scope=request.scope)
+            result = behaviour.theme_drivers(
+                workspace=request.workspace, scope=request.scope, method=method
+            )
         else:
             result = behaviour.drivers(
-                workspace=request.workspace, scope=request.scope, outcome=outcome
+                workspace=request.workspace, scope=request.scope, outcome=outcome, method=method
             )
-    except InsufficientDataError as exc:
+    # InvalidInputError: Shapley refuses more than 15 drivers; the message names the remedy.
+    except (InsufficientDataError, InvalidInputError) as exc:
         context["problem"] = str(exc)
     else:
         points = [
@@ -468,7 +504,7 @@ def _drivers_sheets(context: dict) -> list[Sheet]:
         (
             _("Model"),
             [
-                [_("Outcome"), _("Model"), "R2", "low_95", "high_95", "n"],
+                [_("Outcome"), _("Model"), "R2", "low_95", "high_95", "n", _("Method")],
                 [
                     context["outcome"],
                     result.model,
@@ -476,6 +512,7 @@ def _drivers_sheets(context: dict) -> list[Sheet]:
                     _num(result.r2_low, 3),
                     _num(result.r2_high, 3),
                     result.n,
+                    result.method,
                 ],
             ],
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from datetime import date, timedelta
 
 from django.http import HttpRequest, HttpResponse
@@ -10,12 +11,15 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cxray.analytics.results import Score
+from cxray.analytics.results import Score, ScoreChange
+from cxray.errors import InvalidInputError
 from cxray.web.dashboards.charts import Point, bars_svg, trend_svg
 from cxray.web.dashboards.selectors import (
     METRICS,
     group_labels,
     own_scale_report,
+    parse_day,
+    score_change_report,
     score_report,
 )
 from cxray.web.exports import XLSX_CONTENT_TYPE, xlsx_bytes
@@ -85,10 +89,12 @@ def scores(request: HttpRequest) -> HttpResponse:
     unit = "" if metric in ("nps", "enps", "ces") else "%"
     ordered = _points(breakdown, labels)
     own = own_scale_report(by=by, **common)
+    change = _comparison(request, metric, by, labels)
     return render(
         request,
         "dashboards/scores.html",
         {
+            **change,
             "metric": metric,
             "by": by,
             "period": period,
@@ -118,7 +124,60 @@ def scores(request: HttpRequest) -> HttpResponse:
             "has_own_scale": bool(own),
             "query": request.GET.urlencode(),
         },
+        status=400 if change["change_error"] else 200,
     )
+
+
+# The "compare two periods" form: its fields, and how each is named in an error message.
+CHANGE_FIELDS = {
+    "before_from": _("before: from"),
+    "before_to": _("before: to"),
+    "after_from": _("after: from"),
+    "after_to": _("after: to"),
+}
+
+
+def _comparison(request: HttpRequest, metric: str, by: str, labels: dict[str, str]) -> dict:
+    """The change between the two periods of the form, everyone first and then each group of
+    the breakdown; nothing until a date is given, the problem in words when they are wrong."""
+    dates = {f: request.GET.get(f, "").strip() for f in CHANGE_FIELDS}
+    context: dict = {"change_dates": dates, "change_rows": [], "change_error": ""}
+    if not any(dates.values()):
+        return context
+    try:
+        day = {f: parse_day(str(name), dates[f]) for f, name in CHANGE_FIELDS.items()}
+        periods = {
+            "before": (day["before_from"], day["before_to"]),
+            "after": (day["after_from"], day["after_to"]),
+        }
+        args = {"workspace": request.workspace, "scope": request.scope, "metric": metric}
+        overall = score_change_report(**args, **periods)
+        groups = score_change_report(**args, **periods, by=by)
+    except InvalidInputError as exc:
+        context["change_error"] = str(exc)
+        return context
+    named = [(str(_("everyone")), c) for c in overall.values()] + [
+        (labels.get(str(k), str(k)) if k is not None else "—", c) for k, c in groups.items()
+    ]
+    context["change_rows"] = [_change_row(label, c) for label, c in named]
+    return context
+
+
+def _change_row(label: str, c: ScoreChange) -> dict:
+    if math.isnan(c.difference):
+        verdict = _("no answers in one of the periods")
+    else:
+        verdict = _("significant change") if c.significant else _("could be chance")
+    p = c.p_value
+    return {
+        "label": label,
+        "change": c,
+        "defined": not math.isnan(c.difference),
+        "has_interval": not math.isnan(c.low),
+        "p_text": "" if math.isnan(p) else "< 0.001" if p < 0.001 else f"{p:.3f}",
+        "verdict": verdict,
+        "reliable": c.before.reliable and c.after.reliable,
+    }
 
 
 def _table_export(

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import ibis
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cxray.analytics import scores
 from cxray.analytics.headline import Headline, headline
 from cxray.analytics.own_scale import own_scale_summary
-from cxray.analytics.results import Score
+from cxray.analytics.results import Score, ScoreChange
 from cxray.analytics.rollup import score_rollup
 from cxray.analytics.store import AnalyticsStore
 from cxray.errors import InvalidInputError
@@ -276,3 +278,164 @@ def _number(value: object) -> float | None:
     """A JSON number: NaN (no interval from one answer) becomes None."""
     number = float(value)  # type: ignore[arg-type]
     return None if number != number else round(number, 4)
+
+
+# --- the change between two periods the user chooses ----------------------------------------
+Period = tuple[date, date]  # first and last day, both included
+# A trend step cannot split two periods into groups: the periods themselves are the steps.
+CHANGE_BY = tuple(b for b in REPORT_BY if b not in ("day", "week", "month", "quarter"))
+
+
+def parse_day(field: str, value: str) -> date:
+    """A YYYY-MM-DD day from a form, a query or an option; the message names ``field``."""
+    text = (value or "").strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(
+            _('%(field)s "%(value)s" is not a date; write it as YYYY-MM-DD, e.g. 2026-01-31')
+            % {"field": field, "value": text}
+        ) from None
+
+
+def parse_period(field: str, value: str) -> Period:
+    """``FROM:TO`` (two YYYY-MM-DD days, both included), as the CLI takes a period."""
+    first, colon, last = (value or "").strip().partition(":")
+    if not colon:
+        raise InvalidInputError(
+            _(
+                '%(field)s "%(value)s" is not a period; write it as FROM:TO, '
+                "e.g. 2026-01-01:2026-03-31"
+            )
+            % {"field": field, "value": value}
+        )
+    return parse_day(field, first), parse_day(field, last)
+
+
+def check_periods(before: Period, after: Period) -> None:
+    """Two periods a change can be measured between: each in order, ``before`` wholly
+    earlier than ``after``. An answer in both would be compared with itself, and the test
+    assumes two independent samples."""
+    for name, (start, end) in (("before", before), ("after", after)):
+        if start > end:
+            raise InvalidInputError(
+                _(
+                    "the %(name)s period starts on %(start)s, after its last day %(end)s; "
+                    "swap the two dates"
+                )
+                % {"name": name, "start": start.isoformat(), "end": end.isoformat()}
+            )
+    if before[0] <= after[1] and after[0] <= before[1]:
+        raise InvalidInputError(
+            _(
+                "the before and after periods overlap from %(start)s to %(end)s; an answer can "
+                "count in one period only, so end the before period before the after period starts"
+            )
+            % {
+                "start": max(before[0], after[0]).isoformat(),
+                "end": min(before[1], after[1]).isoformat(),
+            }
+        )
+    if after[1] < before[0]:
+        raise InvalidInputError(
+            _("the after period (%(after)s) comes before the before period (%(before)s); swap them")
+            % {"after": _period_text(after), "before": _period_text(before)}
+        )
+
+
+def _period_text(period: Period) -> str:
+    return f"{period[0].isoformat()}:{period[1].isoformat()}"
+
+
+def score_change_report(
+    *,
+    workspace: Workspace,
+    scope: Scope,
+    metric: str = "nps",
+    before: Period,
+    after: Period,
+    by: str | None = None,
+) -> dict[object, ScoreChange]:
+    """The change of a score from ``before`` to ``after`` (days included), overall or per
+    group (``by`` from :data:`CHANGE_BY`), with the interval of the difference and the
+    p-value of :func:`cxray.analytics.scores.compare`. A group with answers in one period
+    only is kept, its change undefined (NaN) and not significant."""
+    if metric not in METRICS:
+        raise InvalidInputError(
+            _("metric %(metric)s is not one of %(metrics)s")
+            % {"metric": repr(metric), "metrics": ", ".join(METRICS)}
+        )
+    if by is not None and by not in CHANGE_BY:
+        raise InvalidInputError(
+            _("cannot compare periods by %(by)s; use one of %(choices)s")
+            % {"by": repr(by), "choices": ", ".join(CHANGE_BY)}
+        )
+    check_periods(before, after)
+    # The last representable day has no next day to end the filter at; no answer is dated there.
+    last = date.max - timedelta(days=1)
+    first, second = (
+        score_report(
+            workspace=workspace,
+            scope=scope,
+            metric=metric,
+            by=by,
+            start=start,
+            end=min(end, last),
+        )
+        for start, end in (before, after)
+    )
+    none = Score(math.nan, math.nan, math.nan, 0, metric)
+    keys = sorted(set(first) | set(second), key=lambda k: (k is None, str(k)))
+    return {k: scores.compare(first.get(k, none), second.get(k, none)) for k in keys}
+
+
+def score_change_dict(
+    *,
+    workspace: Workspace,
+    scope: Scope,
+    metric: str = "nps",
+    before: Period,
+    after: Period,
+    by: str | None = None,
+) -> dict:
+    """:func:`score_change_report` as plain data for the API and the CLI: the periods and,
+    per group (``group`` None: everyone), each period's score with its n and the min-n flag,
+    the difference with its 95% interval, the p-value and whether the change is significant."""
+    report = score_change_report(
+        workspace=workspace, scope=scope, metric=metric, before=before, after=after, by=by
+    )
+    alpha = next(iter(report.values())).alpha if report else 0.05
+    return {
+        "metric": metric,
+        "by": by,
+        "before": {"start": before[0], "end": before[1]},
+        "after": {"start": after[0], "end": after[1]},
+        "alpha": alpha,
+        "rows": [_change_row(group, c) for group, c in report.items()],
+    }
+
+
+def _change_row(group: object, c: ScoreChange) -> dict:
+    return {
+        "group": None if group is None else str(group),
+        "before": _side(c.before),
+        "after": _side(c.after),
+        "difference": _number(c.difference),
+        "low": _number(c.low),
+        "high": _number(c.high),
+        # Not rounded: a p-value of 1e-6 must not read as 0.
+        "p_value": None if math.isnan(c.p_value) else c.p_value,
+        "significant": c.significant,
+        "reliable": c.before.reliable and c.after.reliable,
+        "min_n": c.before.min_n,
+    }
+
+
+def _side(s: Score) -> dict:
+    return {
+        "value": _number(s.value),
+        "low": _number(s.low),
+        "high": _number(s.high),
+        "n": s.n,
+        "reliable": s.reliable,
+    }
