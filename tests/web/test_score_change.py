@@ -143,7 +143,12 @@ def test_bad_dates_metric_and_breakdown_are_refused(periods):
 
 
 def _api(client, token: str, **params):
-    return client.get("/api/v1/reports/change", params, HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client.get(
+        "/api/v1/reports/change",
+        params,
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
 
 def test_the_api_gives_the_change_and_refuses_bad_input(client, periods):

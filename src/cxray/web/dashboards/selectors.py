@@ -316,14 +316,15 @@ def check_periods(before: Period, after: Period) -> None:
     """Two periods a change can be measured between: each in order, ``before`` wholly
     earlier than ``after``. An answer in both would be compared with itself, and the test
     assumes two independent samples."""
-    for name, (start, end) in (("before", before), ("after", after)):
+    for message, (start, end) in (
+        (_("the before period starts on %(start)s, after its last day %(end)s"), before),
+        (_("the after period starts on %(start)s, after its last day %(end)s"), after),
+    ):
         if start > end:
             raise InvalidInputError(
-                _(
-                    "the %(name)s period starts on %(start)s, after its last day %(end)s; "
-                    "swap the two dates"
-                )
-                % {"name": name, "start": start.isoformat(), "end": end.isoformat()}
+                message % {"start": start.isoformat(), "end": end.isoformat()}
+                + "; "
+                + _("swap the two dates")
             )
     if before[0] <= after[1] and after[0] <= before[1]:
         raise InvalidInputError(
