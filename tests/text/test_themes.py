@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,9 @@ from cxray.text.taxonomy import (
     SIBLINGS,
     Taxonomy,
     ThemeHit,
+    _alternation_spans,
     _combine,
+    _index_rule,
     _overlaps,
     _strip_negation,
     compile_taxonomy,
@@ -450,8 +453,40 @@ def test_indexed_matcher_keeps_odd_rules_exact() -> None:
     assert _fast_match(tax, texts[0], "en", [])  # something fired at all
 
 
+def test_rules_run_one_by_one_give_what_their_alternation_gives() -> None:
+    # Ties go to the earlier rule, and the walk goes on from the end of each match.
+    abc = "abc abc"
+    assert _alternation_spans([re.compile("ab"), re.compile("abc")], abc) == [(0, 2), (4, 6)]
+    assert _alternation_spans([re.compile("abc"), re.compile("ab")], abc) == [(0, 3), (4, 7)]
+    rules = [r"ab", r"abc", r"(?<!\w)b\w*", r"c+", r"\d+ ?мин", r"bc(?!\w)"]
+    text = "abc b bcc abab 5 мин cabc, bc"
+    for i in range(len(rules)):
+        for j in range(len(rules)):
+            chosen = [rules[i], rules[j]] if i != j else [rules[i]]
+            whole = re.compile("|".join(f"(?:{r})" for r in chosen))
+            got = _alternation_spans([re.compile(r) for r in chosen], text)
+            assert got == [m.span() for m in whole.finditer(text)], chosen
+    # After an empty match finditer has rules of its own: the caller runs the alternation.
+    assert _alternation_spans([re.compile("x*"), re.compile("a")], "ab") is None
+
+
+def test_rule_index_needs_every_word_of_a_phrase() -> None:
+    # Keyed on its longest word start; the other words must be at word starts as well.
+    index = _index_rule(r"(?<!\w)запис\w*\W+к\W+врач\w*(?!\w)")
+    assert index == ("word", frozenset({"запис"}), "запис", frozenset({"запис", "к", "врач"}))
+    # "£|\$|€" is parsed as a character set: still a literal one of which every match has.
+    assert _index_rule(r"(?<!\w)(?:£|\$|€)\s?\d+") == ("text", frozenset("£$€"), "", frozenset())
+    tax = compile_taxonomy(
+        {"visit": {"names": {"en": "Visit"}, "rules": {"ru": {"phrases": ["запис* к врач*"]}}}}
+    )
+    plan = tax._matcher.plan("ru")
+    assert plan.candidates(normalize("Записался к врачу")) == {0: [0]}  # slot 0, rule 0
+    assert plan.candidates(normalize("Записался к стоматологу")) == {}
+    assert _fast_match(tax, "Записался к врачу", "ru", []) == [("visit", "Записался к врачу", 0.85)]
+
+
 def test_taxonomy_results_are_the_same_on_a_second_call() -> None:
-    # The matcher caches compiled sub-alternations per taxonomy; a warm call equals a cold one.
+    # The matcher caches compiled rules and words per taxonomy; a warm call equals a cold one.
     tax = load_taxonomy(DEFAULT_THEMES_DIR)  # a fresh object: a cold matcher
     text = "Ждали в очереди 40 минут, администратор нахамила, цены высокие."
     lemmas = lemmatize(text, "ru")

@@ -26,6 +26,7 @@ _TOKEN_RE = re.compile(_WORD)
 # Clause punctuation ends the reach of a negation: "Нет, всё понравилось" is not negative.
 _TOKEN_OR_BREAK_RE = re.compile(_WORD + r"|[.,!?;:()\n]")
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
+_APOSTROPHE_RE = re.compile("[’ʼ`]")
 _LATIN_RE = re.compile(r"[a-z]")
 _HOMOGLYPHS = str.maketrans("aceiopxy", "асеіорху")
 # A word with both Cyrillic and Latin letters.
@@ -66,8 +67,12 @@ def normalize(text: str) -> str:
     Ukrainians often type a Latin "i" for "і" (and phones mix other look-alikes) inside a
     Cyrillic word; such a word would otherwise read as English.
     """
-    text = text.lower().translate(_APOSTROPHES)
-    if _MIXED_SCRIPT_RE.search(text):
+    text = text.lower()
+    # Both checks first: translate() looks up every character in a dict, and the mixed-script
+    # regex tries two lookaheads at every word; most comments need neither.
+    if _APOSTROPHE_RE.search(text):
+        text = text.translate(_APOSTROPHES)
+    if _LATIN_RE.search(text) and _MIXED_SCRIPT_RE.search(text):
         text = _MIXED_SCRIPT_RE.sub(lambda m: m.group(0).translate(_HOMOGLYPHS), text)
     return text
 
@@ -119,7 +124,8 @@ def _cyrillic_guess(token: str) -> str:
 
 def is_negation(token: str) -> bool:
     """Whether a lower-cased token negates the next content word (не, без, not, don't ...)."""
-    return token in _ALL_NEGATIONS or bool(_EN_NEGATED_AUX.match(token))
+    # Every negated auxiliary has an apostrophe: most tokens skip the regex.
+    return token in _ALL_NEGATIONS or ("'" in token and bool(_EN_NEGATED_AUX.match(token)))
 
 
 def lemma_stream(text: str, language: str | None = None) -> list[tuple[str, str, str] | None]:

@@ -264,20 +264,20 @@ def _bare_lemma(lemma: str) -> str:
     return normalize(_strip_negation(lemma))
 
 
-def _lemma_span(lemma: str, norm: str, tokens: list[re.Match[str]]) -> tuple[int, int] | None:
-    """Where a lemma sits in the text: the token sharing the longest prefix with it."""
+def _lemma_span(lemma: str, tokens: list[tuple[str, int, int]]) -> tuple[int, int] | None:
+    """Where a lemma sits in the text: the token (word, start, end) sharing the longest
+    prefix with it."""
     best, best_len = None, 0
     first = lemma[:1]
-    for tok in tokens:
-        word = tok.group(0)
+    for word, start, end in tokens:
         if not first or not word.startswith(first):  # shares nothing: never the best
             continue
         n, most = 1, min(len(word), len(lemma))
         while n < most and word[n] == lemma[n]:
             n += 1
         if n > best_len and (n >= 3 or n == len(word)):
-            best, best_len = tok, n
-    return (best.start(), best.end()) if best else None
+            best, best_len = (start, end), n
+    return best
 
 
 def _overlaps(span: tuple[int, int], vetoes: list[tuple[int, int]]) -> bool:
@@ -288,25 +288,26 @@ def _overlaps(span: tuple[int, int], vetoes: list[tuple[int, int]]) -> bool:
 #
 # A language's rules are ~900 regexes; run as alternations over every text they cost ~8 ms a
 # comment. Nearly all of them start with a literal at a word start ("очеред", "колл", "по"),
-# so the matcher indexes each rule by the first (up to 3) characters of that literal and by
-# the longest literal it must contain. A text then looks up its own word starts and runs only
-# the rules found there, as an alternation of just those rules, in their original order.
-# Dropping an alternative that cannot match anywhere in the text leaves ``finditer``'s
-# leftmost-first, non-overlapping matches unchanged, so the result is exactly that of the
-# whole alternation. A rule the index cannot read (no leading literal, flags, a slot with
-# capturing groups that other rules could refer to) always runs.
+# so the matcher indexes each rule by the word characters of that literal and by the longest
+# literal it must contain. A text then looks up the starts of its own words and runs only
+# the rules found there, in their original order. Dropping an alternative that cannot match
+# anywhere in the text leaves ``finditer``'s leftmost-first, non-overlapping matches
+# unchanged, so the result is exactly that of the whole alternation. The rules left run one
+# by one, walked the way the alternation walks (:func:`_alternation_spans`). A rule the index
+# cannot read (no leading literal, flags, a slot with capturing groups that other rules could
+# refer to) always runs.
 
 _KINDS = ("phrase", "stem", "regex")
 _NEGATIVE = "negative"
-_KEY_LEN = 3
 _NOT_AFTER_WORD = list(next(iter(_sre_parse.parse(r"(?<!\w)")))[1][1])  # [(IN, [\w])]
 _NON_WORD = list(_sre_parse.parse(r"\W"))  # [(IN, [\W])]
 _IS_WORD = re.compile(r"\w")
-_WORD_PREFIX_RE = re.compile(rf"(?<!\w)\w{{1,{_KEY_LEN}}}")
-_WHOLE = -1  # stands for "the whole alternation" in a candidate set
-_RuleIndex = tuple[str, frozenset[str], str]  # see _index_rule
-_SlotInfo = tuple[re.Pattern[str], tuple[str, ...], list[_RuleIndex | None] | None]
-_MAX_SUBSET_PATTERNS = 20_000
+_WHOLE = -1  # a candidate rule that stands for its slot's whole alternation
+_RuleIndex = tuple[str, frozenset[str], str, frozenset[str]]  # see _index_rule
+_SlotInfo = tuple[re.Pattern[str], int, int, list[_RuleIndex | None] | None]
+_Slot = tuple[int, float, re.Pattern[str], int]  # see _Plan
+_WORD_RE = re.compile(r"\w+")
+_MAX_WORDS = 100_000  # per plan; past it the word cache starts again
 
 
 def _leading_literals(items: list[Any], acc: str = "") -> set[str]:
@@ -360,6 +361,8 @@ def _required(items: list[Any]) -> frozenset[str]:
             branches = [_required(list(b)) for b in av[1]]
             if all(branches):
                 consider(frozenset().union(*branches))
+        elif op == _sre_parse.IN and all(o == _sre_parse.LITERAL for o, _ in av):
+            consider(frozenset(chr(c) for _, c in av))  # "£|\$|€" is parsed as a set
         elif op in (_sre_parse.MAX_REPEAT, _sre_parse.MIN_REPEAT) and av[0] >= 1:
             consider(_required(list(av[2])))
         elif op == _sre_parse.SUBPATTERN and not av[1] & re.IGNORECASE:
@@ -409,9 +412,10 @@ def _ends_non_word(items: list[Any]) -> bool:
 
 
 def _index_rule(pattern: str) -> _RuleIndex | None:
-    """("word", keys, literal): every match has one of the keys at a word start;
-    ("text", literals, ""): every match contains one of the literals; None: always run the
-    rule. ``literal`` (maybe ""): a substring every match contains."""
+    """("word", keys, literal, runs): every match has one of the keys at a word start, and
+    all of ``runs`` too ("запис\\w* к врач\\w*": a text without "врач" need not run it);
+    ("text", literals, "", {}): every match contains one of the literals; None: always run
+    the rule. ``literal`` (maybe ""): a substring every match contains."""
     try:
         parsed = _sre_parse.parse(pattern)
     except Exception:  # the compiled alternation accepted it; stay safe anyway
@@ -436,18 +440,18 @@ def _index_rule(pattern: str) -> _RuleIndex | None:
         keys = frozenset(_word_key(x) for x in starts)
         if "" not in keys:
             options.append(((min(map(len, keys)), min(map(len, starts))), keys))
-    for run in _word_runs(items, at_word_start):
-        options.append(((len(_word_key(run)), len(run)), frozenset({_word_key(run)})))
+    runs = frozenset(_word_key(run) for run in _word_runs(items, at_word_start))
+    options += [((len(run), len(run)), frozenset({run})) for run in runs]
     if options:
-        return "word", max(options, key=lambda o: o[0])[1], literal
+        return "word", max(options, key=lambda o: o[0])[1], literal, runs
     required = _required(items)
-    return ("text", required, "") if required else None
+    return ("text", required, "", frozenset()) if required else None
 
 
 def _word_key(literal: str) -> str:
-    """The first (up to 3) characters of ``literal``, if they are word characters."""
+    """The word characters ``literal`` starts with (a text word starting there has them)."""
     n = 0
-    while n < min(len(literal), _KEY_LEN) and _IS_WORD.match(literal[n]):
+    while n < len(literal) and _IS_WORD.match(literal[n]):
         n += 1
     return literal[:n]
 
@@ -462,16 +466,20 @@ def _has_groups(pattern: str) -> bool:
 class _Plan:
     """The rule slots that run for one ``[(language, factor), ...]``, indexed for lookup.
 
-    A slot is one alternation: (theme index, language, kind, weight of a match). ``themes``
-    holds, per theme, its negative slots and its positive slots grouped by language.
+    A slot is one alternation: (theme index, weight of a match, whole alternation, its rule
+    count). A candidate is one rule of one slot; candidates are numbered slot by slot, each
+    slot's rules in their order, so sorted candidates give every slot's rules in order.
+    ``themes`` holds, per theme, its negative slots and its positive slots by language.
     """
 
     def __init__(self, matcher: _Matcher, rule_langs: list[tuple[str, float]]) -> None:
         self.rule_langs = rule_langs
-        self.slots: list[tuple[int, str, str, float]] = []
-        self.by_key: dict[str, list[tuple[int, int, str]]] = {}  # key -> (slot, rule, literal)
-        self.by_text: list[tuple[frozenset[str], int, int, str]] = []
-        self.always: list[tuple[int, int]] = []
+        self.slots: list[_Slot] = []
+        self.rules: list[tuple[int, int]] = []  # candidate -> (slot, rule id or _WHOLE)
+        # key -> (literal, the keys it needs as well, candidate)
+        self.by_key: dict[str, list[tuple[str, frozenset[str], int]]] = {}
+        self.by_literal: dict[str, list[int]] = {}  # literal anywhere in the text -> candidates
+        self.always: list[int] = []
         self.themes: list[tuple[list[int], list[tuple[float, list[int]]]]] = []
         self.by_lemma: dict[str, list[int]] = {}  # lemma -> theme indexes (factor 1 only)
         for ti, theme in enumerate(matcher.themes):
@@ -488,50 +496,99 @@ class _Plan:
                     info = matcher.slot_info.get((ti, lang, kind))
                     if info is None:
                         continue
+                    whole, first, count, index = info
                     sid = len(self.slots)
                     weight = KIND_WEIGHT[kind] * factor if kind != _NEGATIVE else 0.0
-                    self.slots.append((ti, lang, kind, weight))
+                    self.slots.append((ti, weight, whole, count))
                     (negative if kind == _NEGATIVE else sids).append(sid)
-                    self._index(sid, info[2])
+                    self._index(sid, first, index)
                 positive.append((factor, sids))
             self.themes.append((negative, positive))
+        self.keys = frozenset(self.by_key).union(*(e[1] for v in self.by_key.values() for e in v))
+        # word -> the keys it starts with: comments repeat the same few thousand words, so
+        # each word's starts are looked up once, not once per comment.
+        self.words: dict[str, tuple[str, ...]] = {}
 
-    def _index(self, sid: int, rules: list[_RuleIndex | None] | None) -> None:
+    def _index(self, sid: int, first: int, rules: list[_RuleIndex | None] | None) -> None:
         if rules is None:  # rules that may refer to each other's groups: run them whole
-            self.always.append((sid, _WHOLE))
+            self.always.append(self._candidate(sid, _WHOLE))
             return
         for ri, found in enumerate(rules):
+            candidate = self._candidate(sid, first + ri)
             if found is None:
-                self.always.append((sid, ri))
+                self.always.append(candidate)
                 continue
-            how, keys, literal = found
-            if how == "word":
-                for key in sorted(keys):
-                    self.by_key.setdefault(key, []).append((sid, ri, literal))
-            else:
-                self.by_text.append((keys, sid, ri, literal))
+            how, keys, literal, runs = found
+            for key in sorted(keys):
+                if how == "word":
+                    self.by_key.setdefault(key, []).append((literal, runs, candidate))
+                else:
+                    self.by_literal.setdefault(key, []).append(candidate)
 
-    def candidates(self, norm: str) -> dict[int, set[int]]:
-        """slot -> the rules of the slot that may match ``norm``."""
-        out: dict[int, set[int]] = {}
-        for sid, ri in self.always:
-            out.setdefault(sid, set()).add(ri)
-        for keys, sid, ri, _ in self.by_text:
-            if any(k in norm for k in keys):
-                out.setdefault(sid, set()).add(ri)
-        prefixes: set[str] = set()
-        for w in _WORD_PREFIX_RE.findall(norm):
-            prefixes.update((w[:1], w[:2], w))
+    def _keys_of(self, word: str) -> tuple[str, ...]:
+        """The keys ``word`` starts with."""
+        keys = self.keys
+        return tuple(key for n in range(1, len(word) + 1) if (key := word[:n]) in keys)
+
+    def _candidate(self, sid: int, rule: int) -> int:
+        self.rules.append((sid, rule))
+        return len(self.rules) - 1
+
+    def candidates(self, norm: str) -> dict[int, list[int]]:
+        """slot -> the rules of the slot that may match ``norm`` (rule ids, in order)."""
+        found = list(self.always)
+        for literal, some in self.by_literal.items():
+            if literal in norm:
+                found += some
+        present: set[str] = set()  # the keys at the text's word starts
+        words = self.words
+        for word in set(_WORD_RE.findall(norm)):
+            keys = words.get(word)
+            if keys is None:
+                if len(words) >= _MAX_WORDS:
+                    words.clear()
+                keys = words[word] = self._keys_of(word)
+            present.update(keys)
         by_key = self.by_key
-        for p in prefixes:
-            for sid, ri, literal in by_key.get(p, ()):
-                if literal in norm:
-                    rules = out.get(sid)
-                    if rules is None:
-                        out[sid] = {ri}
-                    else:
-                        rules.add(ri)
+        for key in present:
+            if key in by_key:
+                found += [c for lit, runs, c in by_key[key] if lit in norm and runs <= present]
+        out: dict[int, list[int]] = {}
+        rules = self.rules
+        for c in sorted(set(found)):
+            sid, rule = rules[c]
+            got = out.get(sid)
+            if got is None:
+                out[sid] = [rule]
+            else:
+                got.append(rule)
         return out
+
+
+def _alternation_spans(patterns: list[re.Pattern[str]], text: str) -> list[tuple[int, int]] | None:
+    """The spans ``finditer`` gives for ``(?:p1)|(?:p2)|...``, from the patterns one by one.
+
+    The alternation matches at the leftmost place where any of them matches, with the first
+    of those that match there, and goes on from the end of that match; a pattern's next match
+    is looked for again only once the walk has passed its start. None after an empty match:
+    ``finditer`` has rules of its own for those, so the caller runs a real alternation.
+    """
+    nexts = [p.search(text) for p in patterns]
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        best = None
+        for i, m in enumerate(nexts):
+            if m is not None and m.start() < pos:
+                m = nexts[i] = patterns[i].search(text, pos)
+            if m is not None and (best is None or m.start() < best.start()):
+                best = m
+        if best is None:
+            return spans
+        start, pos = best.span()
+        if start == pos:
+            return None
+        spans.append((start, pos))
 
 
 class _Matcher:
@@ -540,10 +597,14 @@ class _Matcher:
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.themes = taxonomy.themes
         self.known = taxonomy.languages
-        # (theme index, language, kind) -> (whole alternation, its rules, each rule's index)
+        # (theme index, language, kind) -> (whole alternation, id of its first rule in
+        # ``sources``, its rule count, each rule's index)
         self.slot_info: dict[tuple[int, str, str], _SlotInfo] = {}
+        self.sources: list[str] = []  # rule id -> the rule's regex
+        # rule id -> the rule compiled on its own; on first use, because compiling all ~2,900
+        # costs ~0.8 s and a comment set touches a few hundred.
+        self.compiled: dict[int, re.Pattern[str]] = {}
         self.plans: dict[str, _Plan] = {}
-        self.subsets: dict[tuple[int, str, str, tuple[int, ...]], re.Pattern[str]] = {}
         for ti, theme in enumerate(taxonomy.themes):
             for lang, rules in theme.rules.items():
                 compiled = dict(rules.patterns)
@@ -554,7 +615,13 @@ class _Matcher:
                     index = None
                     if parts and not any(_has_groups(p) for p in parts):
                         index = [_index_rule(p) for p in parts]
-                    self.slot_info[(ti, lang, kind)] = (pattern, parts, index)
+                    self.slot_info[(ti, lang, kind)] = (
+                        pattern,
+                        len(self.sources),
+                        len(parts),
+                        index,
+                    )
+                    self.sources += parts
 
     def rule_languages(self, language: str) -> list[tuple[str, float]]:
         known = self.known
@@ -571,19 +638,31 @@ class _Matcher:
             plan = self.plans[language] = _Plan(self, self.rule_languages(language))
         return plan
 
-    def pattern(self, ti: int, lang: str, kind: str, rules: set[int]) -> re.Pattern[str]:
-        """The alternation of just ``rules`` (in their original order) of one slot."""
-        whole, parts, _ = self.slot_info[(ti, lang, kind)]
-        if _WHOLE in rules or len(rules) == len(parts):
-            return whole
-        key = (ti, lang, kind, tuple(sorted(rules)))
-        compiled = self.subsets.get(key)
-        if compiled is None:
-            compiled = re.compile("|".join(f"(?:{parts[i]})" for i in key[3]))
-            if len(self.subsets) >= _MAX_SUBSET_PATTERNS:
-                self.subsets.clear()
-            self.subsets[key] = compiled
-        return compiled
+    def spans(self, slot: _Slot, rules: list[int], norm: str) -> list[tuple[int, int]]:
+        """What the slot's alternation finds in ``norm``, running only ``rules`` of it."""
+        whole, count = slot[2], slot[3]
+        if rules[0] != _WHOLE and len(rules) < count:
+            # Compiling an alternation of just these rules costs more than a comment's whole
+            # analysis, and the sets differ from text to text: the rules run one by one.
+            patterns = [self.rule(r) for r in rules]
+            if len(patterns) == 1:
+                return [m.span() for m in patterns[0].finditer(norm)]
+            spans = _alternation_spans(patterns, norm)
+            if spans is not None:
+                return spans
+        return [m.span() for m in whole.finditer(norm)]
+
+    def clear_caches(self) -> None:
+        """Forget the rules compiled and the words looked up so far (for benchmarks)."""
+        self.compiled.clear()
+        for plan in self.plans.values():
+            plan.words.clear()
+
+    def rule(self, rule: int) -> re.Pattern[str]:
+        pattern = self.compiled.get(rule)
+        if pattern is None:
+            pattern = self.compiled[rule] = re.compile(self.sources[rule])
+        return pattern
 
 
 def match_rules(
@@ -592,16 +671,17 @@ def match_rules(
     """(theme, evidence, confidence) for every theme whose rules fire, best first."""
     matcher = taxonomy._matcher
     plan = matcher.plan(language)
+    slots = plan.slots
     norm = normalize(text)
     hits = plan.candidates(norm)
-    active = {plan.slots[sid][0] for sid in hits if plan.slots[sid][3]}
+    active = {slots[sid][0] for sid in hits if slots[sid][1]}
     lemma_hits: dict[int, set[str]] = {}
     if lemmas and plan.by_lemma:
         for bare in {_bare_lemma(x) for x in lemmas}:
             for ti in plan.by_lemma.get(bare, ()):
                 lemma_hits.setdefault(ti, set()).add(bare)
         active.update(lemma_hits)
-    tokens: list[re.Match[str]] | None = None
+    tokens: list[tuple[str, int, int]] | None = None
     out = []
     for ti in sorted(active):
         negative, positive = plan.themes[ti]
@@ -610,22 +690,21 @@ def match_rules(
         vetoes = []
         for sid in negative:
             if sid in hits:
-                _, lang, kind, _ = plan.slots[sid]
-                pattern = matcher.pattern(ti, lang, kind, hits[sid])
-                vetoes += [m.span() for m in pattern.finditer(norm)]
+                vetoes += matcher.spans(slots[sid], hits[sid], norm)
         found: list[tuple[float, int, int]] = []  # (weight, start, end)
         for factor, sids in positive:
             for sid in sids:
                 if sid not in hits:
                     continue
-                _, lang, kind, weight = plan.slots[sid]
-                for m in matcher.pattern(ti, lang, kind, hits[sid]).finditer(norm):
-                    if m.end() > m.start() and not _overlaps(m.span(), vetoes):
-                        found.append((weight, m.start(), m.end()))
+                weight = slots[sid][1]
+                for start, end in matcher.spans(slots[sid], hits[sid], norm):
+                    if end > start and not (vetoes and _overlaps((start, end), vetoes)):
+                        found.append((weight, start, end))
             if factor == 1.0:
                 for lemma in sorted(lemma_hits.get(ti, ())):
-                    tokens = tokens if tokens is not None else list(_TOKEN_RE.finditer(norm))
-                    span = _lemma_span(lemma, norm, tokens)
+                    if tokens is None:
+                        tokens = [(m.group(), *m.span()) for m in _TOKEN_RE.finditer(norm)]
+                    span = _lemma_span(lemma, tokens)
                     if span is not None and not _overlaps(span, vetoes):
                         found.append((KIND_WEIGHT["lemma"], *span))
         if found:
