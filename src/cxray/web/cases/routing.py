@@ -66,21 +66,68 @@ def unit_manager(unit: Unit | None) -> AbstractBaseUser | None:
 
 
 def owner_for(workspace: Workspace, facts: CaseFacts) -> Owner:
-    for rule in RoutingRule.objects.filter(workspace=workspace, active=True).select_related(
-        "unit", "owner_unit", "owner_user"
-    ):
-        subtree = unit_subtree_codes(rule.unit) if rule.unit_id else frozenset()
-        if rule_matches(rule, facts, subtree=subtree):
-            user = rule.owner_user or unit_manager(rule.owner_unit)
-            return Owner(unit=rule.owner_unit, user=user, rule=rule)
-    unit = None
-    if facts.touchpoint_code:
-        tp = (
-            Touchpoint.objects.filter(workspace=workspace, code=facts.touchpoint_code)
-            .select_related("owner_unit")
-            .first()
-        )
-        unit = tp.owner_unit if tp else None
-    if unit is None and facts.unit_code:
-        unit = Unit.objects.filter(workspace=workspace, code=facts.unit_code).first()
-    return Owner(unit=unit, user=unit_manager(unit))
+    return Router(workspace).owner(facts)
+
+
+class Router:
+    """``owner_for`` for many cases of one workspace (the intake's batches): the rules, each
+    touchpoint's and unit's owner and each unit's manager are read once, not once per case."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._rules: list[RoutingRule] | None = None
+        self._subtrees: dict[int, frozenset[str]] = {}
+        self._touchpoint_units: dict[str, Unit | None] = {}
+        self._units: dict[str, Unit | None] = {}
+        self._managers: dict[int, AbstractBaseUser | None] = {}
+
+    def _active_rules(self) -> list[RoutingRule]:
+        if self._rules is None:
+            self._rules = list(
+                RoutingRule.objects.filter(workspace=self.workspace, active=True).select_related(
+                    "unit", "owner_unit", "owner_user"
+                )
+            )
+        return self._rules
+
+    def _subtree(self, rule: RoutingRule) -> frozenset[str]:
+        # Read only when a rule is reached (rules before it may match first).
+        if not rule.unit_id:
+            return frozenset()
+        if rule.pk not in self._subtrees:
+            self._subtrees[rule.pk] = unit_subtree_codes(rule.unit)
+        return self._subtrees[rule.pk]
+
+    def manager(self, unit: Unit | None) -> AbstractBaseUser | None:
+        if unit is None:
+            return None
+        if unit.pk not in self._managers:
+            self._managers[unit.pk] = unit_manager(unit)
+        return self._managers[unit.pk]
+
+    def _touchpoint_unit(self, code: str) -> Unit | None:
+        if code not in self._touchpoint_units:
+            tp = (
+                Touchpoint.objects.filter(workspace=self.workspace, code=code)
+                .select_related("owner_unit")
+                .first()
+            )
+            self._touchpoint_units[code] = tp.owner_unit if tp else None
+        return self._touchpoint_units[code]
+
+    def _unit(self, code: str) -> Unit | None:
+        if code not in self._units:
+            self._units[code] = Unit.objects.filter(workspace=self.workspace, code=code).first()
+        return self._units[code]
+
+    def owner(self, facts: CaseFacts) -> Owner:
+        for rule in self._active_rules():
+            if rule_matches(rule, facts, subtree=self._subtree(rule)):
+                user = rule.owner_user or self.manager(rule.owner_unit)
+                return Owner(unit=rule.owner_unit, user=user, rule=rule)
+        unit = None
+        if facts.touchpoint_code:
+            unit = self._touchpoint_unit(facts.touchpoint_code)
+        if unit is None and facts.unit_code:
+            unit = self._unit(facts.unit_code)
+        return Owner(unit=unit, user=self.manager(unit))

@@ -195,12 +195,18 @@ def _case_data(case: Case) -> dict:
     }
 
 
-def _notify(case: Case, event: str, key: str, subject: str, template: str) -> None:
+def _case_message(case: Case, subject: str, template: str) -> tuple[str, str]:
+    """(subject, body) of a case's alert, in the workspace's language."""
     ws = case.workspace
     with translation.override(ws.language):
         context = {"case": case, "link": case_link(case), "workspace": ws}
         subject_text = subject % {"id": case.pk, "title": case.title[:80]}
-        body = render_to_string(template, context)
+        return subject_text, render_to_string(template, context)
+
+
+def _notify(case: Case, event: str, key: str, subject: str, template: str) -> None:
+    ws = case.workspace
+    subject_text, body = _case_message(case, subject, template)
     for to in case_recipients(case):
         email_enqueue(
             workspace=ws,
@@ -219,6 +225,60 @@ def notify_case_opened(case: Case) -> None:
     with translation.override(case.workspace.language):
         subject = _("New case #%(id)s: %(title)s")
     _notify(case, "case.opened", f"case.opened:{case.pk}", subject, "cases/mail/opened.txt")
+
+
+def notify_cases_opened(cases: list[Case]) -> int:
+    """``notify_case_opened`` for the new cases of one intake batch, stored with one INSERT:
+    the recipients and the webhook endpoints are read once per owner and per workspace.
+    Each key is new (it holds the new case's id), so nothing is skipped that the one-case
+    path would have stored. Returns the number of deliveries queued."""
+    now = timezone.now()
+    recipients: dict[tuple[int, int | None, int | None], list[str]] = {}
+    endpoints: dict[int, list[WebhookEndpoint]] = {}
+    rows: list[Delivery] = []
+    event = "case.opened"
+    for case in cases:
+        ws = case.workspace
+        with translation.override(ws.language):
+            subject = _("New case #%(id)s: %(title)s")
+        subject_text, body = _case_message(case, subject, "cases/mail/opened.txt")
+        key = f"{event}:{case.pk}"
+        who = (case.workspace_id, case.owner_user_id, case.owner_unit_id)
+        if who not in recipients:
+            recipients[who] = case_recipients(case)
+        for to in recipients[who]:
+            rows.append(
+                Delivery(
+                    workspace=ws,
+                    key=f"{key}:mail:{to}"[:200],
+                    next_attempt_at=now,
+                    kind=DeliveryKind.EMAIL,
+                    event=event,
+                    recipient=to,
+                    subject=subject_text[:300],
+                    payload={"body": body},
+                )
+            )
+        if ws.pk not in endpoints:
+            endpoints[ws.pk] = list(WebhookEndpoint.objects.filter(workspace=ws, active=True))
+        for ep in endpoints[ws.pk]:
+            if not ep.wants(event):
+                continue
+            text = f"{subject_text}\n{body}"
+            rows.append(
+                Delivery(
+                    workspace=ws,
+                    key=f"{key}:webhook:{ep.pk}"[:200],
+                    next_attempt_at=now,
+                    kind=DeliveryKind.WEBHOOK,
+                    event=event,
+                    endpoint=ep,
+                    recipient=ep.url,
+                    payload=_webhook_payload(ep, ws, event, _case_data(case), text),
+                )
+            )
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def notify_case_escalated(case: Case) -> None:
