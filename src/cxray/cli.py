@@ -865,15 +865,33 @@ def report_drivers(
         int | None,
         typer.Option(help="With --file: bootstrap replicates for the intervals (0: none); 200."),
     ] = None,
+    segment: Annotated[
+        str | None, typer.Option(help="Only the answers of this segment's customers.")
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="segment: the drivers of each segment apart.")
+    ] = None,
     data_dir: DataDir = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Which touchpoints (or comment themes, or the rating columns of a file) drive the score:
-    Shapley values or relative weights, with bootstrap intervals."""
+    Shapley values or relative weights, with bootstrap intervals; --segment or --by segment
+    for the touchpoints' drivers of one segment or of each."""
     from cxray.analytics.drivers import METHODS
 
     if method not in METHODS:
         raise CxrayError(f"--method must be {' or '.join(METHODS)}, not {method!r}")
+    if by not in (None, "segment"):
+        raise CxrayError(f"--by must be segment, not {by!r}")
+    if (segment or by) and (file is not None or outcome == "themes"):
+        raise CxrayError("--segment and --by go with --outcome nps or churned of a workspace")
+    if by and workspace is not None:
+        ws, scope, behaviour, _today = _behaviour(workspace, data_dir)
+        _print_drivers_by_segment(
+            behaviour.drivers_by_segment(workspace=ws, scope=scope, outcome=outcome, method=method),
+            as_json,
+        )
+        return
     if file is not None:
         if workspace is not None:
             raise CxrayError("give --workspace or --file, not both")
@@ -892,16 +910,35 @@ def report_drivers(
             text_fill_now(workspace_slug=ws.slug)
             result = behaviour.theme_drivers(workspace=ws, scope=scope, method=method)
         else:
-            result = behaviour.drivers(workspace=ws, scope=scope, outcome=outcome, method=method)
+            result = behaviour.drivers(
+                workspace=ws, scope=scope, outcome=outcome, method=method, segment=segment
+            )
     if as_json:
         _print_json(result.as_dict())
         return
     typer.echo(f"{result.method} ({result.model})")
-    typer.echo(f"R² {result.r2:.3f} [{result.r2_low:.3f}, {result.r2_high:.3f}]  n={result.n}")
-    for w in result.weights:
+    _print_driver_weights(result.as_dict())
+
+
+def _print_driver_weights(data: dict) -> None:
+    typer.echo(f"R² {data['r2']:.3f} [{data['r2_low']:.3f}, {data['r2_high']:.3f}]  n={data['n']}")
+    for w in data["weights"]:
         typer.echo(
-            f"{w.rank:>2}. {w.driver:<28} {w.share:5.1f}% [{w.share_low:.1f}, {w.share_high:.1f}]"
+            f"{w['rank']:>2}. {w['driver']:<28} {w['share']:5.1f}% "
+            f"[{w['share_low']:.1f}, {w['share_high']:.1f}]"
         )
+
+
+def _print_drivers_by_segment(rows: list[dict], as_json: bool) -> None:
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        typer.echo(f"== {row['segment']}")
+        if "note" in row:
+            typer.echo(f"   {row['note']}")
+        else:
+            _print_driver_weights(row)
 
 
 def _drivers_of_file(

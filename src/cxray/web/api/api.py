@@ -407,25 +407,44 @@ def report_money(
 
 @router.get("/reports/drivers", response={200: dict, **ERRORS}, tags=["reports"])
 def report_drivers(
-    request: HttpRequest, outcome: Query[str] = "nps", method: Query[str] = "shapley"
+    request: HttpRequest,
+    outcome: Query[str] = "nps",
+    method: Query[str] = "shapley",
+    segment: Query[str] = "",
+    by: Query[str] = "",
 ):
     """Driver weights with intervals: of the touchpoints for NPS or for churn, or of the
     comment themes for NPS (``outcome=themes``); ``method=shapley`` (default) or
     ``relative_weights`` (Johnson 2000; logistic for churn). ``method`` and ``model`` in the
-    answer say which was used; the weights sum to ``r2``."""
+    answer say which was used; the weights sum to ``r2``. ``segment`` keeps one segment's
+    customers; ``by=segment`` answers ``{"by": "segment", "groups": [...]}`` with each
+    segment's weights (or a ``note`` where it has too little data)."""
     from cxray.analytics.drivers import METHODS
 
     if outcome not in ("nps", "churned", "themes"):
         raise HttpError(400, "outcome must be nps, churned or themes")
     if method not in METHODS:
         raise HttpError(400, f"method must be {' or '.join(METHODS)}, not {method!r}")
+    if by not in ("", "segment"):
+        raise HttpError(400, f"by must be segment, not {by!r}")
+    if (segment or by) and outcome == "themes":
+        raise HttpError(400, "segment and by go with outcome nps or churned")
+    if by:
+        groups = behaviour.drivers_by_segment(
+            workspace=request.workspace, scope=request.scope, outcome=outcome, method=method
+        )
+        return json.loads(json.dumps({"by": by, "groups": groups}, default=float))
     if outcome == "themes":
         result = behaviour.theme_drivers(
             workspace=request.workspace, scope=request.scope, method=method
         )
-    else:
+    else:  # an unknown segment is a 422 that lists the segments there are
         result = behaviour.drivers(
-            workspace=request.workspace, scope=request.scope, outcome=outcome, method=method
+            workspace=request.workspace,
+            scope=request.scope,
+            outcome=outcome,
+            method=method,
+            segment=segment or None,
         )
     return json.loads(json.dumps(result.as_dict(), default=float))
 

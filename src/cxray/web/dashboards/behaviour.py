@@ -407,16 +407,22 @@ def money_none_dict(problem: NoMatchingCustomers, filters: ChurnFilters) -> dict
 
 
 def drivers(
-    *, workspace: Workspace, scope: Scope, outcome: str, method: str = "shapley"
+    *,
+    workspace: Workspace,
+    scope: Scope,
+    outcome: str,
+    method: str = "shapley",
+    segment: str | None = None,
 ) -> DriverResult:
     """Touchpoints as drivers of ``outcome``; ``method`` is one of
-    :data:`cxray.analytics.drivers.METHODS`."""
+    :data:`cxray.analytics.drivers.METHODS`; ``segment`` keeps that segment's customers."""
+    filters = ChurnFilters(segment=segment or None)
 
     def compute() -> DriverResult:
         with analytics() as store:
-            return reports.drivers_report(
-                ScopedStore(store, scope), workspace.slug, outcome=outcome, method=method
-            )
+            source = _filtered_source(store, scope, filters)
+            _check_some_customers(source, workspace.slug, filters)
+            return reports.drivers_report(source, workspace.slug, outcome=outcome, method=method)
 
     return cached_report(
         "drivers",
@@ -425,7 +431,38 @@ def drivers(
         compute=compute,
         outcome=outcome,
         method=method,
+        segment=filters.segment,
     )
+
+
+def drivers_by_segment(
+    *, workspace: Workspace, scope: Scope, outcome: str, method: str = "shapley"
+) -> list[dict[str, Any]]:
+    """:func:`drivers` for each segment the viewer may see, as JSON-ready rows; a segment with
+    too little data has a ``note`` saying why instead of weights."""
+    rows: list[dict[str, Any]] = []
+    for segment in segment_names(workspace=workspace, scope=scope):
+        try:
+            result = drivers(
+                workspace=workspace, scope=scope, outcome=outcome, method=method, segment=segment
+            )
+        except InsufficientDataError as exc:
+            rows.append({"segment": segment, "note": str(exc)})
+        else:
+            rows.append({"segment": segment, **result.as_dict()})
+    return rows
+
+
+def segment_names(*, workspace: Workspace, scope: Scope) -> list[str]:
+    """The customers' segments the viewer may see, sorted."""
+
+    def compute() -> list[str]:
+        with analytics() as store:
+            c = ScopedStore(store, scope).table("customers", workspace.slug)
+            names = c.filter(c.segment.notnull()).select("segment").distinct()
+            return sorted(names.segment.to_pyarrow().to_pylist())
+
+    return cached_report("churn_segments", workspace=workspace, scope=scope, compute=compute)
 
 
 def theme_drivers(*, workspace: Workspace, scope: Scope, method: str = "shapley") -> DriverResult:

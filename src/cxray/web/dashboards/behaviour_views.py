@@ -121,20 +121,12 @@ def _safe_name(name: str) -> str:
 def _filter_choices(request: HttpRequest) -> dict:
     """The segments and units the viewer may filter on (their own scope only)."""
 
-    def segments() -> list[str]:
-        with analytics() as store:
-            c = ScopedStore(store, request.scope).table("customers", request.workspace.slug)
-            names = c.filter(c.segment.notnull()).select("segment").distinct()
-            return sorted(names.segment.to_pyarrow().to_pylist())
-
     def columns() -> list[str]:
         with analytics() as store:
             c = ScopedStore(store, request.scope).table("customers", request.workspace.slug)
             return attribute_names(c)
 
-    segment_names = cached_report(
-        "churn_segments", workspace=request.workspace, scope=request.scope, compute=segments
-    )
+    segment_names = behaviour.segment_names(workspace=request.workspace, scope=request.scope)
     customer_columns = cached_report(
         "churn_customer_columns", workspace=request.workspace, scope=request.scope, compute=columns
     )
@@ -423,7 +415,14 @@ def _covariate_label(name: str, touchpoints: dict[str, str]) -> str:
 def drivers(request: HttpRequest) -> HttpResponse:
     outcome = request.GET.get("outcome") if request.GET.get("outcome") in OUTCOMES else "nps"
     method = request.GET.get("method") or METHODS[0]
-    context: dict = {"outcome": outcome, "outcomes": OUTCOMES, "method": method}
+    segment = (request.GET.get("segment") or "").strip() if outcome != "themes" else ""
+    context: dict = {
+        "outcome": outcome,
+        "outcomes": OUTCOMES,
+        "method": method,
+        "segment": segment,
+        "segments": behaviour.segment_names(workspace=request.workspace, scope=request.scope),
+    }
     try:
         fmt = _format(request)
         if method not in METHODS:
@@ -446,7 +445,11 @@ def drivers(request: HttpRequest) -> HttpResponse:
             )
         else:
             result = behaviour.drivers(
-                workspace=request.workspace, scope=request.scope, outcome=outcome, method=method
+                workspace=request.workspace,
+                scope=request.scope,
+                outcome=outcome,
+                method=method,
+                segment=segment or None,
             )
     # InvalidInputError: Shapley refuses more than 15 drivers; the message names the remedy.
     except (InsufficientDataError, InvalidInputError) as exc:
