@@ -115,3 +115,32 @@ def test_sync_runs_after_the_submission_commits(published, django_capture_on_com
     assert SurveyResponse.objects.get().synced_at is not None
     with analytics() as store:
         assert store.count("responses", "alpha") == 9  # 8 from the fixture + this one
+
+
+def test_sync_copies_full_batches_in_a_loop_and_leaves_later_answers_to_the_next_round(
+    published, monkeypatch
+):
+    """One call copies every answer stored before it (in batches of SYNC_BATCH); an answer
+    committed while a round runs waits for its own round instead of one more loop here."""
+    import cxray.web.surveys.services as services
+
+    survey, ws = published["sa"], published["a"]["ws"]
+    for score in (1, 2, 3, 4, 5):
+        response_submit(survey=survey, score=score)
+    monkeypatch.setattr(services, "SYNC_BATCH", 2)
+    sizes: list[int] = []
+    rows = services._response_rows
+
+    def rows_and_a_late_answer(workspace, batch):
+        sizes.append(len(batch))
+        if len(sizes) == 3:  # while the last, partial batch is written, one more arrives
+            response_submit(survey=survey, score=9)
+        return rows(workspace, batch)
+
+    monkeypatch.setattr(services, "_response_rows", rows_and_a_late_answer)
+    assert responses_sync(workspace=ws) == 5
+    assert sizes == [2, 2, 1]
+    late = SurveyResponse.objects.get(survey=survey, score=9)
+    assert late.synced_at is None
+    assert responses_sync(workspace=ws) == 1
+    assert sizes == [2, 2, 1, 1]

@@ -621,6 +621,11 @@ def responses_sync(*, workspace: Workspace) -> int:
             written += store.write("responses", _response_rows(workspace, batch))
             store.write("benchmark_ratings", _competitor_rows(workspace, batch))
         SurveyResponse.objects.filter(pk__in=[r.pk for r in batch]).update(synced_at=timezone.now())
+        if len(batch) < SYNC_BATCH:
+            # Everything stored before the query is copied. Answers committed since asked for
+            # a round of their own (responses_sync_soon): looping for them here ran a round of
+            # a few rows back to back under a stream of answers, 10–25 a second instead of one.
+            return written
 
 
 # The sync runs in one background thread per process, never in the request: a submission only
