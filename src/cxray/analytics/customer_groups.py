@@ -78,7 +78,7 @@ def attribute_names(customers: ibis.Table, limit: int = 5000) -> list[str]:
 class GroupedSource:
     """``source`` with each customer's ``segment`` replaced by their group under ``by``."""
 
-    def __init__(self, source: Any, by: str) -> None:
+    def __init__(self, source: Source, by: str) -> None:
         self.source = source
         self.by = by
 
