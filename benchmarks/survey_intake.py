@@ -273,6 +273,10 @@ def main() -> None:
         unsynced = db.execute(
             "SELECT count(*) FROM surveys_surveyresponse WHERE synced_at IS NULL"
         ).fetchone()[0]
+        with_case = db.execute("SELECT count(*) FROM cases_casefeedback").fetchone()[0]
+        unchecked = db.execute(
+            "SELECT count(*) FROM surveys_surveyresponse WHERE case_checked_at IS NULL"
+        ).fetchone()[0]
         db.close()
         import duckdb
 
@@ -307,6 +311,10 @@ def main() -> None:
         "extra_stored": max(stored - all_acknowledged, 0),
         "in_analytics": in_analytics,
         "unsynced_at_stop": unsynced,
+        # The case check keeps up when none is left unchecked at the stop; 10 answers in 11
+        # open or join a case (scores 0-9 and the follow-up "shorter queue").
+        "answers_with_a_case": with_case,
+        "case_checks_left_at_stop": unchecked,
         "retries": sum(c.retries for c in [*warm, *clients]),
         "errors": sorted(set(e for c in [*warm, *clients] for e in c.errors))[:10],
         "responses_per_s": round(rate, 1),

@@ -169,6 +169,9 @@ def _serve(host: str, port: int, lang: str, threads: int = 8) -> None:
     from cxray.web.surveys.services import background_start
 
     background_start()
+    from cxray.cli_cases import case_checker_start
+
+    case_checker_start()
     waitress_serve(application, host=host, port=port, threads=threads, ident="cxray")
 
 

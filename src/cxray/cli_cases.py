@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+import logging
 import math
+import os
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +36,14 @@ def worker(
         bool, typer.Option("--once", help="Run every job once and exit (cron).")
     ] = False,
     interval: Annotated[float, typer.Option(help="Seconds between rounds.")] = 30.0,
+    cases_only: Annotated[
+        bool,
+        typer.Option(
+            "--cases-only",
+            help="Only check new answers for cases as they arrive, until the parent process "
+            "ends (what `cxray serve` runs beside itself).",
+        ),
+    ] = False,
 ) -> None:
     """Run the scheduled jobs: open missed cases, escalate missed deadlines, queue the daily
     digest, send alerts and webhooks with retries. Each job keeps a bookmark, so a restart
@@ -37,11 +51,45 @@ def worker(
     setup(data_dir)
     from cxray.web.notifications.scheduler import run_forever, run_once
 
+    if cases_only:
+        from cxray.web.cases.intake import cases_follow
+
+        parent = os.getppid()
+        cases_follow(stop=lambda: os.getppid() != parent)
+        return
     if once:
         _print_json(run_once())
         return
     typer.echo(_t("Worker running; press Ctrl+C to stop."))
     run_forever(interval_s=interval, release_store=True)
+
+
+def case_checker_start() -> threading.Thread:
+    """Run the answers' case checks in a second process, ``worker --cases-only``
+    (docs/decisions/0017): restarted if it dies, it stops when this process ends. Answers
+    stored while it is down wait for it in the database, marked unchecked. Returns the thread
+    that watches it."""
+    from cxray.web.cases.intake import case_checks_elsewhere
+
+    command = [sys.executable, "-m", "cxray", "worker", "--cases-only"]
+
+    def watch() -> None:
+        pause = 1.0
+        while True:
+            started = time.monotonic()
+            code = subprocess.Popen(command).wait()
+            if time.monotonic() - started > 60:
+                pause = 1.0  # it ran a good while: a fresh failure, not a crash loop
+            logging.getLogger(__name__).error(
+                "the case checker process ended (exit code %s); restarting in %.0f s", code, pause
+            )
+            time.sleep(pause)
+            pause = min(pause * 2, 60.0)
+
+    case_checks_elsewhere(True)
+    thread = threading.Thread(target=watch, name="case-checker", daemon=True)
+    thread.start()
+    return thread
 
 
 def _workspace(slug: str, data_dir: Path | None):

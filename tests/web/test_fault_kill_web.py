@@ -336,10 +336,34 @@ def _stored(data_dir: Path, survey_id: int) -> list[tuple]:
     )
 
 
+def _checkers(data_dir: Path) -> list[int]:
+    """The pids of the case checker processes (``worker --cases-only``) on ``data_dir``."""
+    want = f"CXRAY_DATA_DIR={data_dir.resolve()}".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes().split(b"\0")
+            env = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:  # not a process, gone, or not ours
+            continue
+        if b"--cases-only" in cmd and want in env:
+            found.append(int(proc.name))
+    return found
+
+
+def _wait_for(check, seconds: float = 30) -> bool:
+    end = time.monotonic() + seconds
+    while not check() and time.monotonic() < end:
+        time.sleep(0.2)
+    return check()
+
+
 def test_survey_burst_killed_keeps_every_acknowledged_answer(seeded, tmp_path):
     data = _copy(seeded, tmp_path, "burst")
     path = f"/s/{seeded['survey']}/"
     server = Server(data)
+    # The case check runs in a second process beside the server (docs/decisions/0017).
+    assert _wait_for(lambda: len(_checkers(data)) == 1), server.log.read_text()[-2000:]
     clients = [Respondent(server.port, path, i) for i in range(6)]
     for c in clients:
         c.start()
@@ -351,6 +375,8 @@ def test_survey_burst_killed_keeps_every_acknowledged_answer(seeded, tmp_path):
     server.kill()
     for c in clients:
         c.join(timeout=30)
+    # The checker ends with the server it was started by, even one killed outright.
+    assert _wait_for(lambda: not _checkers(data), 10), _checkers(data)
     assert sum(len(c.acknowledged) for c in clients) >= 60, server.log.read_text()[-2000:]
     assert any(c.pending_at_kill for c in clients), "no answer in flight: the kill missed"
     # Each client stopped at its first failed request: the one answer it has no reply for.
@@ -390,11 +416,22 @@ def test_survey_burst_killed_keeps_every_acknowledged_answer(seeded, tmp_path):
         end = time.monotonic() + 30
         while time.monotonic() < end and not all(r[-1] for r in _stored(data, seeded["survey_id"])):
             time.sleep(0.2)
+        # The restarted server's checker checks what the killed one left: every low score
+        # has its case.
+        unchecked = "SELECT count(*) FROM surveys_surveyresponse WHERE case_checked_at IS NULL"
+        assert _wait_for(lambda: app_rows(data, unchecked) == [(0,)]), server.log.read_text()
     finally:
         server.stop()
     rows = _stored(data, seeded["survey_id"])
     assert sorted(r[0] for r in rows) == sorted(acknowledged | set(in_flight))
     assert all(r[-1] for r in rows)
+    linked = app_rows(
+        data,
+        "SELECT r.score FROM surveys_surveyresponse r JOIN cases_casefeedback f "
+        "ON f.response_id = r.id WHERE r.survey_id = ?",
+        (seeded["survey_id"],),
+    )
+    assert sorted(s for (s,) in linked if s <= 6) == sorted(r[1] for r in rows if r[1] <= 6)
 
     # NPS by hand from the app database: promoters (9–10) minus detractors (0–6), over n.
     scores = [r[1] for r in rows]

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def answers(company, monkeypatch):
     """Nine answers stored with the hook off (score, comment, customer, touchpoint, unit)."""
-    monkeypatch.setattr(survey_services, "_case_hook", lambda response_id: None)
+    monkeypatch.setattr(survey_services, "_case_hook", lambda *_ids: None)
     tp, other = company["tp"].code, company["other"].code
     rows = [
         (2, "Очередь", "c-1", tp, ""),  # opens: low score, the touchpoint's owner (dept)

@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -47,7 +48,7 @@ def _inline() -> bool:
     )
 
 
-def case_intake_soon(response_id: int) -> None:
+def case_intake_soon(response_id: int, workspace_id: int | None = None) -> None:
     """Check the answer for a case shortly. Never raises, never waits."""
     from cxray.web.cases.services import case_intake_response, case_intake_responses
 
@@ -55,6 +56,8 @@ def case_intake_soon(response_id: int) -> None:
         if not case_intake_responses([response_id]):
             case_intake_response(response_id)
         return
+    if _elsewhere and workspace_id is not None and not _needs_facts(workspace_id):
+        return  # the checker process reads it from the database (``cases_follow``)
     global _thread
     with _state:
         _pending.append(response_id)
@@ -86,21 +89,26 @@ def _work() -> None:
                 _state.notify_all()
 
 
-def _check(batch: list[int]) -> None:
+def _check(batch: list[int]) -> list[int]:
+    """Check the answers, in one batch or else one by one; return those that failed."""
     from cxray.web.cases.services import case_intake_response, case_intake_responses
 
     # A write lock held by another process (SQLite) fails a try: try again soon.
     for wait in RETRY_WAITS_S[:2]:
         if case_intake_responses(batch):
-            return
+            return []
         close_old_connections()
         time.sleep(wait)
+    failed = []
     for response_id in batch:
         for wait in RETRY_WAITS_S:
             if case_intake_response(response_id):
                 break
             close_old_connections()
             time.sleep(wait)
+        else:
+            failed.append(response_id)
+    return failed
 
 
 def case_intake_wait(timeout: float = 10.0) -> bool:
@@ -113,3 +121,83 @@ def case_intake_wait(timeout: float = 10.0) -> bool:
                 return False
             _state.wait(timeout=min(left, 0.05))
     return True
+
+
+# --- the checker process ---------------------------------------------------------------------
+# Under a stream of answers the checks took the web process's one interpreter lock in stretches
+# of tens of milliseconds, and every request waited behind them: `cxray serve` runs them in a
+# second process (`cxray worker --cases-only`) that reads the answers no check has looked at
+# yet (``SurveyResponse.case_checked_at``, docs/decisions/0017). Only answers of workspaces
+# whose routing rules need customer facts stay here: those facts are in the analytics store,
+# which this process holds.
+FACTS_CACHE_S = 5.0
+_elsewhere = False
+_facts_cache: dict[int, tuple[float, bool]] = {}
+_given_up: set[int] = set()
+
+
+def case_checks_elsewhere(on: bool = True) -> None:
+    """Leave the answers' case checks to a checker process (set by `cxray serve`)."""
+    global _elsewhere
+    _elsewhere = on
+    _facts_cache.clear()
+
+
+def _needs_facts(workspace_id: int) -> bool:
+    from cxray.web.cases.services import workspaces_needing_facts
+
+    now = time.monotonic()
+    found = _facts_cache.get(workspace_id)
+    if found is None or now - found[0] > FACTS_CACHE_S:
+        try:
+            needs = workspace_id in workspaces_needing_facts({workspace_id})
+        except Exception:  # the database away for a moment: check here, to be safe
+            log.warning("reading the routing rules of workspace %s failed", workspace_id)
+            return True
+        found = _facts_cache[workspace_id] = (now, needs)
+    return found[1]
+
+
+def cases_follow_once(*, limit: int = BATCH_MAX) -> int:
+    """Check the oldest answers no check has looked at yet, up to ``limit``; return how many.
+
+    Answers of workspaces that need customer facts are left to the web process (see above);
+    a race with a rule edited at that moment is settled by the one case link an answer may
+    have. An answer that failed every try is not tried again by this process (the scheduled
+    ``cases_intake`` job still will), so that it cannot hold up the ones behind it.
+    """
+    from django.utils import timezone
+
+    from cxray.web.cases.services import INTAKE_HORIZON, workspaces_needing_facts
+    from cxray.web.surveys.models import SurveyResponse
+
+    unchecked = SurveyResponse.objects.filter(
+        case_checked_at__isnull=True, created_at__gte=timezone.now() - INTAKE_HORIZON
+    )
+    facts = workspaces_needing_facts(
+        set(unchecked.order_by().values_list("workspace_id", flat=True).distinct())
+    )
+    batch = list(
+        unchecked.exclude(workspace_id__in=facts)
+        .exclude(pk__in=_given_up)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if batch:
+        _given_up.update(_check(batch))
+    return len(batch)
+
+
+def cases_follow(*, stop: Callable[[], bool] = lambda: False) -> None:
+    """``cases_follow_once`` until ``stop()``: a full batch at once, otherwise once every
+    ``LINGER_S``, so the answers that arrive together share one batch."""
+    while not stop():
+        try:
+            n = cases_follow_once()
+        except Exception:  # the database away for a moment: try again in a while
+            log.exception("checking new answers for cases failed")
+            n = 0
+        finally:
+            close_old_connections()
+        if n < BATCH_MAX:
+            time.sleep(LINGER_S)

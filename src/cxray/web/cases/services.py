@@ -7,6 +7,7 @@ that same transaction (cxray.web.notifications): the worker sends them, never th
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -309,12 +310,19 @@ def customer_facts(
     return segment, value
 
 
-def _needs_customer_facts(workspace: Workspace) -> bool:
-    return (
-        RoutingRule.objects.filter(workspace=workspace, active=True)
+def workspaces_needing_facts(workspace_ids: Collection[int]) -> set[int]:
+    """The workspaces among these with an active routing rule on a customer's segment or
+    value at risk: facts that only the analytics store has."""
+    return set(
+        RoutingRule.objects.filter(workspace_id__in=workspace_ids, active=True)
         .exclude(segment="", min_value_at_risk__isnull=True)
-        .exists()
+        .values_list("workspace_id", flat=True)
+        .distinct()
     )
+
+
+def _needs_customer_facts(workspace: Workspace) -> bool:
+    return workspace.pk in workspaces_needing_facts({workspace.pk})
 
 
 def case_open_for_feedback(
@@ -384,17 +392,26 @@ def case_open_for_response(*, response: SurveyResponse, now: datetime | None = N
     Runs once per response: a response already linked to a case returns that case.
     """
     if response.survey.type in EMPLOYEE_METRICS:
+        _mark_checked([response.pk], now or timezone.now())
         return None
     linked = CaseFeedback.objects.filter(response=response).select_related("case").first()
     if linked is not None:
-        return linked.case
-    case, _joined = case_open_for_feedback(
-        workspace=response.workspace,
-        item=FeedbackItem.of_response(response),
-        response=response,
-        now=now,
-    )
+        case = linked.case
+    else:
+        case, _joined = case_open_for_feedback(
+            workspace=response.workspace,
+            item=FeedbackItem.of_response(response),
+            response=response,
+            now=now,
+        )
+    _mark_checked([response.pk], now or timezone.now())
     return case
+
+
+def _mark_checked(response_ids: list[int], now: datetime) -> None:
+    SurveyResponse.objects.filter(pk__in=response_ids, case_checked_at__isnull=True).update(
+        case_checked_at=now
+    )
 
 
 def _open_twin(ws: Workspace, customer_id: str, touchpoint_code: str, theme: str) -> Case | None:
@@ -492,6 +509,8 @@ def _intake_batch(response_ids: list[int], *, now: datetime | None) -> int:
                 one.segment, one.value = customer_facts(ws, item.customer_id, now)
         todo.append(one)
     if not todo:
+        with _intake_write():
+            _mark_checked(response_ids, now)
         return 0
     # Owners and employees are read before the write lock is taken: they do not depend on
     # which answers join a case, only on each answer's facts.
@@ -576,6 +595,7 @@ def _intake_batch(response_ids: list[int], *, now: datetime | None) -> int:
             event.case = case  # now that the new cases have their ids
         CaseEvent.objects.bulk_create([event for _case, event in events])
         notify_cases_opened(opened)
+        _mark_checked(response_ids, now)
     return len(todo)
 
 
@@ -798,7 +818,9 @@ def cases_intake(*, since: datetime | None, now: datetime | None = None) -> int:
     n = 0
     for response in (
         SurveyResponse.objects.filter(created_at__gte=start, created_at__lte=now)
-        .filter(case_link__isnull=True)  # linked by the intake hook already
+        # Checked or linked by the intake already: at hundreds of answers a second the window
+        # holds tens of thousands of answers, nearly all checked.
+        .filter(case_checked_at__isnull=True, case_link__isnull=True)
         .select_related("survey", "workspace")
         .order_by("pk")
         .iterator(chunk_size=500)

@@ -226,6 +226,9 @@ class SurveyResponse(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Null until the row is in the analytics store; see responses_sync.
     synced_at = models.DateTimeField(null=True, blank=True)
+    # Null until the case check has looked at the answer (cxray.web.cases.intake), so that
+    # the checker process and the scheduled job read only what is left to check.
+    case_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -243,6 +246,11 @@ class SurveyResponse(models.Model):
                 name="survey_response_unsynced",
             ),
             models.Index(fields=["survey", "created_at"], name="survey_response_recent"),
+            models.Index(
+                fields=["id"],
+                condition=models.Q(case_checked_at__isnull=True),
+                name="survey_response_unchecked",
+            ),
         ]
 
     def __str__(self) -> str:

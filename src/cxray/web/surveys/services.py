@@ -23,6 +23,7 @@ from cxray.analytics.schema import TABLES
 from cxray.errors import InvalidInputError
 from cxray.web.journeys.models import Touchpoint
 from cxray.web.people.models import Employee, Unit
+from cxray.web.row_insert import row_insert
 from cxray.web.surveys.models import (
     LANGUAGES,
     Channel,
@@ -443,22 +444,24 @@ def response_submit(
     # (survey, key) turns a repeat into the IntegrityError below, which returns the first one.
     try:
         with _intake_write(), transaction.atomic():
-            response = SurveyResponse.objects.create(
-                workspace_id=survey.workspace_id,
-                survey=survey,
-                score=value,
-                comment=comment,
-                follow_up=follow_up,
-                language=language if language in LANGUAGES else "",
-                channel=channel,
-                touchpoint_code=context.touchpoint,
-                unit_code=context.unit,
-                employee_code=context.employee,
-                customer_id=(customer_id or "").strip()[:128],
-                idempotency_key=key,
-                competitor_score=rival,
-                respondent_employee_code=respondent_employee,
-                respondent_unit_code=respondent_unit_code,
+            response = row_insert(
+                SurveyResponse(
+                    workspace_id=survey.workspace_id,
+                    survey=survey,
+                    score=value,
+                    comment=comment,
+                    follow_up=follow_up,
+                    language=language if language in LANGUAGES else "",
+                    channel=channel,
+                    touchpoint_code=context.touchpoint,
+                    unit_code=context.unit,
+                    employee_code=context.employee,
+                    customer_id=(customer_id or "").strip()[:128],
+                    idempotency_key=key,
+                    competitor_score=rival,
+                    respondent_employee_code=respondent_employee,
+                    respondent_unit_code=respondent_unit_code,
+                )
             )
     except IntegrityError:
         # A retry, a double click or a concurrent twin stored this key first: return that one.
@@ -472,7 +475,7 @@ def response_submit(
         return existing, False
     workspace_id = survey.workspace_id
     transaction.on_commit(lambda: responses_sync_soon(workspace_id=workspace_id), robust=True)
-    transaction.on_commit(lambda: _case_hook(response.pk), robust=True)
+    transaction.on_commit(lambda: _case_hook(response.pk, workspace_id), robust=True)
     return response, True
 
 
@@ -517,16 +520,16 @@ def _submit_invited(
             Invitation.objects.filter(pk=inv.pk).update(status=InvitationStatus.ANSWERED)
     workspace_id = survey.workspace_id
     transaction.on_commit(lambda: responses_sync_soon(workspace_id=workspace_id), robust=True)
-    transaction.on_commit(lambda: _case_hook(response.pk), robust=True)
+    transaction.on_commit(lambda: _case_hook(response.pk, workspace_id), robust=True)
     return response, created
 
 
-def _case_hook(response_id: int) -> None:
+def _case_hook(response_id: int, workspace_id: int) -> None:
     """A low score or a negative comment opens a case (cxray.web.cases), in a background
-    thread; never raises, never waits."""
+    thread or the checker process; never raises, never waits."""
     from cxray.web.cases.intake import case_intake_soon
 
-    case_intake_soon(response_id)
+    case_intake_soon(response_id, workspace_id)
 
 
 # --- the analytics store -------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""``row_insert`` stores the same row as the ORM's ``create``, with its primary key."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cxray.web.row_insert import row_insert
+from cxray.web.surveys.models import SurveyResponse
+from cxray.web.surveys.services import survey_create, survey_publish
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(survey, key: str) -> dict:
+    return {
+        "workspace_id": survey.workspace_id,
+        "survey": survey,
+        "score": 3,
+        "comment": "Долго ждали — «очередь»",
+        "follow_up": "shorter queue",
+        "language": "uk",
+        "channel": "link",
+        "touchpoint_code": "tp",
+        "unit_code": "",
+        "employee_code": "e1",
+        "customer_id": "c-42",
+        "idempotency_key": key,
+        "competitor_score": None,
+        "respondent_employee_code": "",
+        "respondent_unit_code": "dep",
+    }
+
+
+def test_the_row_equals_the_one_create_stores(two_companies):
+    a, _b = two_companies
+    survey = survey_publish(
+        survey=survey_create(
+            workspace=a["ws"], name="Visit", purpose="Evening hours", owner_user=a["admin"]
+        )
+    )
+    before = timezone.now()
+    by_orm = SurveyResponse.objects.create(**_fields(survey, "k-orm"))
+    fast = row_insert(SurveyResponse(**_fields(survey, "k-fast")))
+    after = timezone.now()
+
+    assert fast.pk is not None and fast.pk != by_orm.pk
+    assert not fast._state.adding and fast._state.db == "default"
+    stored = {r.pk: r for r in SurveyResponse.objects.filter(pk__in=[by_orm.pk, fast.pk])}
+    skip = {"id", "idempotency_key", "created_at", "updated_at"}
+    names = [f.attname for f in SurveyResponse._meta.concrete_fields if f.attname not in skip]
+    assert {n: getattr(stored[fast.pk], n) for n in names} == {
+        n: getattr(stored[by_orm.pk], n) for n in names
+    }
+    assert stored[fast.pk].idempotency_key == "k-fast"
+    assert stored[fast.pk].synced_at is None and stored[fast.pk].invitation_id is None
+    # auto_now_add / auto_now were filled, as the ORM fills them, and read back the same.
+    assert before <= stored[fast.pk].created_at <= after
+    assert stored[fast.pk].created_at == fast.created_at
+    assert stored[fast.pk].updated_at == fast.updated_at
+
+
+def test_a_constraint_still_refuses_the_row(two_companies):
+    a, _b = two_companies
+    survey = survey_publish(
+        survey=survey_create(
+            workspace=a["ws"], name="Visit", purpose="Evening hours", owner_user=a["admin"]
+        )
+    )
+    row_insert(SurveyResponse(**_fields(survey, "same")))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        row_insert(SurveyResponse(**_fields(survey, "same")))
+    assert SurveyResponse.objects.filter(survey=survey, idempotency_key="same").count() == 1
