@@ -1,4 +1,5 @@
-"""``row_insert`` stores the same row as the ORM's ``create``, with its primary key."""
+"""The answer's write: ``row_insert`` stores the row ``create`` would, under a lock that the
+case checker process respects."""
 
 from __future__ import annotations
 
@@ -72,3 +73,31 @@ def test_a_constraint_still_refuses_the_row(two_companies):
     with pytest.raises(IntegrityError), transaction.atomic():
         row_insert(SurveyResponse(**_fields(survey, "same")))
     assert SurveyResponse.objects.filter(survey=survey, idempotency_key="same").count() == 1
+
+
+def test_the_answers_write_lock_holds_off_another_process(tmp_path):
+    import subprocess
+    import sys
+
+    from cxray.web.surveys.services import file_lock
+
+    path = str(tmp_path / "app.sqlite3.intake-lock")
+    probe = (
+        "import fcntl, os, sys\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+        "try:\n"
+        "    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+        "    print('free')\n"
+        "except BlockingIOError:\n"
+        "    print('held')\n"
+    )
+
+    def other_process_sees() -> str:
+        out = subprocess.run([sys.executable, "-c", probe, path], capture_output=True, text=True)
+        return out.stdout.strip()
+
+    with file_lock(path):
+        assert other_process_sees() == "held"
+    assert other_process_sees() == "free"
+    with file_lock(path):  # the same file again, from its kept descriptor
+        assert other_process_sees() == "held"

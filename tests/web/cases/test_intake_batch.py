@@ -154,3 +154,23 @@ def test_the_job_winning_a_race_fails_the_batch_and_one_by_one_finishes(
     intake._check(answers)
     assert Case.objects.count() == 5
     assert CaseFeedback.objects.filter(response_id=answers[0]).count() == 1
+
+
+def test_a_new_case_nobody_is_told_about_renders_no_message(company, monkeypatch):
+    from cxray.web.cases.services import case_open
+    from cxray.web.notifications import services as notifications
+
+    beta = company["b"]  # its admin has no email address, and it has no webhook yet
+    rendered = []
+    real = notifications._case_message
+    monkeypatch.setattr(
+        notifications, "_case_message", lambda *a: rendered.append(a[0].pk) or real(*a)
+    )
+    case = case_open(workspace=beta["ws"], title="Long queue")
+    rendered.clear()
+    assert notifications.notify_cases_opened([case]) == 0
+    assert rendered == []
+    webhook_create(workspace=beta["ws"], url="https://hooks.example.com/cx")
+    assert notifications.notify_cases_opened([case]) == 1
+    assert rendered == [case.pk]
+    assert Delivery.objects.filter(key__startswith=f"case.opened:{case.pk}:webhook:").count() == 1

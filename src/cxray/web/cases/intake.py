@@ -131,6 +131,9 @@ def case_intake_wait(timeout: float = 10.0) -> bool:
 # whose routing rules need customer facts stay here: those facts are in the analytics store,
 # which this process holds.
 FACTS_CACHE_S = 5.0
+# Smaller than BATCH_MAX: a batch's transaction holds the write lock that the answers queue
+# for, and this process has a core of its own for the per-batch reads (docs/decisions/0017).
+FOLLOW_BATCH = 20
 _elsewhere = False
 _facts_cache: dict[int, tuple[float, bool]] = {}
 _given_up: set[int] = set()
@@ -158,7 +161,7 @@ def _needs_facts(workspace_id: int) -> bool:
     return found[1]
 
 
-def cases_follow_once(*, limit: int = BATCH_MAX) -> int:
+def cases_follow_once(*, limit: int = FOLLOW_BATCH) -> int:
     """Check the oldest answers no check has looked at yet, up to ``limit``; return how many.
 
     Answers of workspaces that need customer facts are left to the web process (see above);
@@ -199,5 +202,5 @@ def cases_follow(*, stop: Callable[[], bool] = lambda: False) -> None:
             n = 0
         finally:
             close_old_connections()
-        if n < BATCH_MAX:
+        if n < FOLLOW_BATCH:
             time.sleep(LINGER_S)

@@ -239,13 +239,18 @@ def notify_cases_opened(cases: list[Case]) -> int:
     event = "case.opened"
     for case in cases:
         ws = case.workspace
-        with translation.override(ws.language):
-            subject = _("New case #%(id)s: %(title)s")
-        subject_text, body = _case_message(case, subject, "cases/mail/opened.txt")
         key = f"{event}:{case.pk}"
         who = (case.workspace_id, case.owner_user_id, case.owner_unit_id)
         if who not in recipients:
             recipients[who] = case_recipients(case)
+        if ws.pk not in endpoints:
+            endpoints[ws.pk] = list(WebhookEndpoint.objects.filter(workspace=ws, active=True))
+        hooks = [ep for ep in endpoints[ws.pk] if ep.wants(event)]
+        if not (recipients[who] or hooks):
+            continue  # nobody to tell: no message to render (a template per case)
+        with translation.override(ws.language):
+            subject = _("New case #%(id)s: %(title)s")
+        subject_text, body = _case_message(case, subject, "cases/mail/opened.txt")
         for to in recipients[who]:
             rows.append(
                 Delivery(
@@ -259,11 +264,7 @@ def notify_cases_opened(cases: list[Case]) -> int:
                     payload={"body": body},
                 )
             )
-        if ws.pk not in endpoints:
-            endpoints[ws.pk] = list(WebhookEndpoint.objects.filter(workspace=ws, active=True))
-        for ep in endpoints[ws.pk]:
-            if not ep.wants(event):
-                continue
+        for ep in hooks:
             text = f"{subject_text}\n{body}"
             rows.append(
                 Delivery(

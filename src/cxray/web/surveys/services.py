@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -357,7 +359,11 @@ def _competitor_score(survey: Survey, raw: object) -> int | None:
 # SQLite's lock. Not inside an outer transaction (it may hold SQLite's lock already, and
 # waiting here for a thread that waits for it would stall both until the busy timeout), and
 # not on PostgreSQL, whose row locks let writers go side by side.
+# The case checker process (cxray.web.cases.intake) writes its batches under the same lock:
+# a file lock beside the database, which a waiter gets the moment it is released, where
+# SQLite's polling would have slept on for up to 100 ms with every answer queued behind it.
 _intake_lock = threading.Lock()
+_intake_files: dict[str, int] = {}
 
 
 @contextmanager
@@ -367,7 +373,25 @@ def _intake_write() -> Iterator[None]:
         yield
         return
     with _intake_lock:
+        if connection.is_in_memory_db():  # one process only (tests)
+            yield
+            return
+        with file_lock(f"{connection.settings_dict['NAME']}.intake-lock"):
+            yield
+
+
+@contextmanager
+def file_lock(path: str) -> Iterator[None]:
+    """An exclusive lock between processes (``flock``) on ``path``, created if missing; the
+    file stays open for the process's next turn. Not between threads: they share the file."""
+    fd = _intake_files.get(path)
+    if fd is None:
+        fd = _intake_files.setdefault(path, os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
         yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def response_submit(
