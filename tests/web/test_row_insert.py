@@ -7,11 +7,12 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cxray.web.row_insert import row_insert
+from cxray.web.row_insert import row_insert, rows_insert
 from cxray.web.surveys.models import SurveyResponse
 from cxray.web.surveys.services import survey_create, survey_publish
 
 pytestmark = pytest.mark.django_db
+SKIP = {"id", "idempotency_key", "created_at", "updated_at"}  # differ between any two rows
 
 
 def _fields(survey, key: str) -> dict:
@@ -49,8 +50,7 @@ def test_the_row_equals_the_one_create_stores(two_companies):
     assert fast.pk is not None and fast.pk != by_orm.pk
     assert not fast._state.adding and fast._state.db == "default"
     stored = {r.pk: r for r in SurveyResponse.objects.filter(pk__in=[by_orm.pk, fast.pk])}
-    skip = {"id", "idempotency_key", "created_at", "updated_at"}
-    names = [f.attname for f in SurveyResponse._meta.concrete_fields if f.attname not in skip]
+    names = [f.attname for f in SurveyResponse._meta.concrete_fields if f.attname not in SKIP]
     assert {n: getattr(stored[fast.pk], n) for n in names} == {
         n: getattr(stored[by_orm.pk], n) for n in names
     }
@@ -101,3 +101,24 @@ def test_the_answers_write_lock_holds_off_another_process(tmp_path):
     assert other_process_sees() == "free"
     with file_lock(path):  # the same file again, from its kept descriptor
         assert other_process_sees() == "held"
+
+
+def test_many_rows_get_their_own_ids_in_order_and_equal_bulk_create(two_companies):
+    a, _b = two_companies
+    survey = survey_publish(
+        survey=survey_create(
+            workspace=a["ws"], name="Visit", purpose="Evening hours", owner_user=a["admin"]
+        )
+    )
+    fast = [SurveyResponse(**{**_fields(survey, f"f{i}"), "score": i}) for i in range(7)]
+    by_orm = [SurveyResponse(**{**_fields(survey, f"o{i}"), "score": i}) for i in range(7)]
+    rows_insert(fast)
+    SurveyResponse.objects.bulk_create(by_orm)
+    stored = {r.pk: r for r in SurveyResponse.objects.filter(survey=survey)}
+    assert [stored[r.pk].idempotency_key for r in fast] == [f"f{i}" for i in range(7)]
+    assert [stored[r.pk].score for r in fast] == list(range(7))
+    names = [f.attname for f in SurveyResponse._meta.concrete_fields if f.attname not in SKIP]
+    assert [{n: getattr(stored[r.pk], n) for n in names} for r in fast] == [
+        {n: getattr(stored[r.pk], n) for n in names} for r in by_orm
+    ]
+    assert rows_insert([]) == []

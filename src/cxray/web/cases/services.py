@@ -38,6 +38,7 @@ from cxray.web.cases.models import (
 from cxray.web.cases.routing import CaseFacts, owner_for, unit_manager
 from cxray.web.cases.selectors import case_settings_get
 from cxray.web.people.models import Employee, Unit
+from cxray.web.row_insert import rows_insert
 from cxray.web.surveys.models import SurveyResponse
 from cxray.web.workspaces.models import Workspace
 
@@ -587,13 +588,11 @@ def _intake_batch(response_ids: list[int], *, now: datetime | None) -> int:
                 open_cases.setdefault((ws.pk, item.customer_id), []).append(one.case)
             text = "\n\n".join(t for t in (item.comment, item.follow_up) if t)[:MAX_TEXT]
             events.append((one.case, CaseEvent(kind=EventKind.OPENED, text=text, at=now)))
-        Case.objects.bulk_create(opened)
-        CaseFeedback.objects.bulk_create(
-            [CaseFeedback(case=one.case, response=one.response) for one in todo]
-        )
+        rows_insert(opened)
+        rows_insert([CaseFeedback(case=one.case, response=one.response) for one in todo])
         for case, event in events:
             event.case = case  # now that the new cases have their ids
-        CaseEvent.objects.bulk_create([event for _case, event in events])
+        rows_insert([event for _case, event in events])
         notify_cases_opened(opened)
         _mark_checked(response_ids, now)
     return len(todo)
