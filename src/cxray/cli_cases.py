@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -55,7 +56,8 @@ def worker(
         from cxray.web.cases.intake import cases_follow
 
         parent = os.getppid()
-        cases_follow(stop=lambda: os.getppid() != parent)
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C when run by hand
+            cases_follow(stop=lambda: os.getppid() != parent)
         return
     if once:
         _print_json(run_once())
@@ -77,7 +79,9 @@ def case_checker_start() -> threading.Thread:
         pause = 1.0
         while True:
             started = time.monotonic()
-            code = subprocess.Popen(command).wait()
+            # Its own session: Ctrl+C in the terminal stops the server, which the checker
+            # then follows within a second, instead of both printing an interrupt.
+            code = subprocess.Popen(command, start_new_session=True).wait()
             if time.monotonic() - started > 60:
                 pause = 1.0  # it ran a good while: a fresh failure, not a crash loop
             logging.getLogger(__name__).error(
