@@ -286,3 +286,13 @@ def test_a_nul_in_the_header_names_the_file_and_the_header_row(tmp_path):
         parse_file("interactions", path, workspace=WS)
     message = str(info.value)
     assert "visits.csv, row 1 (the header)" in message and "NUL character" in message
+
+
+@pytest.mark.parametrize(("key", "what"), [("", "empty"), ("a\x00b", "NUL character")])
+def test_a_json_field_without_a_usable_name_names_the_file_and_the_row(tmp_path, key, what):
+    path = tmp_path / "people.json"
+    path.write_text(json.dumps([{"customer_id": "K-1"}, {"customer_id": "K-2", key: "x"}]))
+    with pytest.raises(InvalidInputError) as info:
+        parse_file("customers", path, workspace=WS)
+    message = str(info.value)
+    assert "people.json, row 2" in message and what in message

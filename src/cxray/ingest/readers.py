@@ -237,7 +237,14 @@ def read_json(path: Path) -> tuple[list[str], pa.Table]:
             f"cannot import {path.name}: expected an array of objects or one object per line"
         )
     keys: dict[str, None] = {}
-    for r in records:
+    for number, r in enumerate(records, start=1):
+        bad = next((k for k in r if not k or "\0" in k), None)
+        if bad is not None:  # no SQL column can carry it
+            raise InvalidInputError(
+                f"cannot import {path.name}, row {number}: a field name is "
+                f"{'empty' if not bad else 'holding a NUL character'} ({bad!r}); "
+                "give every field a name"
+            )
         keys.update(dict.fromkeys(r))
     headers = list(keys)
     columns = [[cell_text(r.get(k)) for r in records] for k in headers]
