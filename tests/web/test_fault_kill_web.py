@@ -395,13 +395,14 @@ def test_survey_burst_killed_keeps_every_acknowledged_answer(seeded, tmp_path):
     unsynced_at_kill = sum(1 for *_, synced in rows if not synced)
     assert unsynced_at_kill > 0, "every answer was already in the store: a burst has a tail"
 
+    def all_synced() -> bool:
+        return all(r[-1] for r in _stored(data, seeded["survey_id"]))
+
     server = Server(data)
     try:
         # The restarted server copies the answers left unsynced by the kill without waiting
         # for a new answer.
-        end = time.monotonic() + 30
-        while time.monotonic() < end and not all(r[-1] for r in _stored(data, seeded["survey_id"])):
-            time.sleep(0.2)
+        _wait_for(all_synced)
         assert all(r[-1] for r in _stored(data, seeded["survey_id"])), server.log.read_text()
         # The browsers left without an answer send again, with the same key: stored once.
         for key in in_flight:
@@ -413,9 +414,7 @@ def test_survey_burst_killed_keeps_every_acknowledged_answer(seeded, tmp_path):
                 {"Content-Type": "application/x-www-form-urlencoded"},
             )
             assert status == 302
-        end = time.monotonic() + 30
-        while time.monotonic() < end and not all(r[-1] for r in _stored(data, seeded["survey_id"])):
-            time.sleep(0.2)
+        _wait_for(all_synced)
         # The restarted server's checker checks what the killed one left: every low score
         # has its case.
         unchecked = "SELECT count(*) FROM surveys_surveyresponse WHERE case_checked_at IS NULL"

@@ -15,6 +15,16 @@ pytestmark = pytest.mark.django_db
 SKIP = {"id", "idempotency_key", "created_at", "updated_at"}  # differ between any two rows
 
 
+@pytest.fixture
+def survey(two_companies):
+    a, _b = two_companies
+    return survey_publish(
+        survey=survey_create(
+            workspace=a["ws"], name="Visit", purpose="Evening hours", owner_user=a["admin"]
+        )
+    )
+
+
 def _fields(survey, key: str) -> dict:
     return {
         "workspace_id": survey.workspace_id,
@@ -35,13 +45,7 @@ def _fields(survey, key: str) -> dict:
     }
 
 
-def test_the_row_equals_the_one_create_stores(two_companies):
-    a, _b = two_companies
-    survey = survey_publish(
-        survey=survey_create(
-            workspace=a["ws"], name="Visit", purpose="Evening hours", owner_user=a["admin"]
-        )
-    )
+def test_the_row_equals_the_one_create_stores(survey):
     before = timezone.now()
     by_orm = SurveyResponse.objects.create(**_fields(survey, "k-orm"))
     fast = row_insert(SurveyResponse(**_fields(survey, "k-fast")))
@@ -62,13 +66,7 @@ def test_the_row_equals_the_one_create_stores(two_companies):
     assert stored[fast.pk].updated_at == fast.updated_at
 
 
-def test_a_constraint_still_refuses_the_row(two_companies):
-    a, _b = two_companies
-    survey = survey_publish(
-        survey=survey_create(
-            workspace=a["ws"], name="Visit", purpose="Evening hours", owner_user=a["admin"]
-        )
-    )
+def test_a_constraint_still_refuses_the_row(survey):
     row_insert(SurveyResponse(**_fields(survey, "same")))
     with pytest.raises(IntegrityError), transaction.atomic():
         row_insert(SurveyResponse(**_fields(survey, "same")))
@@ -103,13 +101,7 @@ def test_the_answers_write_lock_holds_off_another_process(tmp_path):
         assert other_process_sees() == "held"
 
 
-def test_many_rows_get_their_own_ids_in_order_and_equal_bulk_create(two_companies):
-    a, _b = two_companies
-    survey = survey_publish(
-        survey=survey_create(
-            workspace=a["ws"], name="Visit", purpose="Evening hours", owner_user=a["admin"]
-        )
-    )
+def test_many_rows_get_their_own_ids_in_order_and_equal_bulk_create(survey):
     fast = [SurveyResponse(**{**_fields(survey, f"f{i}"), "score": i}) for i in range(7)]
     by_orm = [SurveyResponse(**{**_fields(survey, f"o{i}"), "score": i}) for i in range(7)]
     rows_insert(fast)

@@ -238,14 +238,13 @@ def read_json(path: Path) -> tuple[list[str], pa.Table]:
         )
     keys: dict[str, None] = {}
     for number, r in enumerate(records, start=1):
-        bad = next((k for k in r if not k or "\0" in k), None)
-        if bad is not None:  # no SQL column can carry it
-            raise InvalidInputError(
-                f"cannot import {path.name}, row {number}: a field name is "
-                f"{'empty' if not bad else 'holding a NUL character'} ({bad!r}); "
-                "give every field a name"
-            )
-        keys.update(dict.fromkeys(r))
+        new = [k for k in r if k not in keys]
+        try:
+            for k in new:
+                _q(k)  # a name no SQL column can carry fails here, where its row is known
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"cannot import {path.name}, row {number}: {exc}") from exc
+        keys.update(dict.fromkeys(new))
     headers = list(keys)
     columns = [[cell_text(r.get(k)) for r in records] for k in headers]
     return headers, _arrow(headers, columns, list(range(1, len(records) + 1)))

@@ -22,19 +22,18 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 M = TypeVar("M", bound=models.Model)
 
-_statements: dict[tuple[type[models.Model], str, int], tuple[str, list[models.Field], bool]] = {}
+_statements: dict[tuple[type[models.Model], str, int], tuple[str, list[models.Field]]] = {}
 
 
 def _statement(
-    model: type[models.Model], connection: BaseDatabaseWrapper, n_rows: int
-) -> tuple[str, list[models.Field], bool]:
+    model: type[models.Model], connection: BaseDatabaseWrapper, n_rows: int, returning: bool
+) -> tuple[str, list[models.Field]]:
     key = (model, connection.vendor, n_rows)
     found = _statements.get(key)
     if found is None:
         meta = model._meta
         fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
         quote = connection.ops.quote_name
-        returning = bool(connection.features.can_return_rows_from_bulk_insert)
         row = "({})".format(", ".join(["%s"] * len(fields)))
         sql = "INSERT INTO {} ({}) VALUES {}".format(
             quote(meta.db_table),
@@ -43,7 +42,7 @@ def _statement(
         )
         if returning:
             sql += f" RETURNING {quote(meta.pk.column)}"
-        found = _statements[key] = (sql, fields, returning)
+        found = _statements[key] = (sql, fields)
     return found
 
 
@@ -56,15 +55,14 @@ def rows_insert(objs: Sequence[M], *, using: str = "default") -> Sequence[M]:
     model = type(objs[0])
     meta = model._meta
     # Without RETURNING a database tells only the last id: one row per statement there.
+    returning = bool(connection.features.can_return_rows_from_bulk_insert)
     size = (
-        max(connection.ops.bulk_batch_size(meta.local_concrete_fields, objs), 1)
-        if connection.features.can_return_rows_from_bulk_insert
-        else 1
+        max(connection.ops.bulk_batch_size(meta.local_concrete_fields, objs), 1) if returning else 1
     )
     with connection.cursor() as cursor:
         for start in range(0, len(objs), size):
             chunk = objs[start : start + size]
-            sql, fields, returning = _statement(model, connection, len(chunk))
+            sql, fields = _statement(model, connection, len(chunk), returning)
             params = [
                 f.get_db_prep_save(f.pre_save(obj, True), connection)
                 for obj in chunk

@@ -48,7 +48,7 @@ def _inline() -> bool:
     )
 
 
-def case_intake_soon(response_id: int, workspace_id: int | None = None) -> None:
+def case_intake_soon(response_id: int, workspace_id: int) -> None:
     """Check the answer for a case shortly. Never raises, never waits."""
     from cxray.web.cases.services import case_intake_response, case_intake_responses
 
@@ -56,7 +56,7 @@ def case_intake_soon(response_id: int, workspace_id: int | None = None) -> None:
         if not case_intake_responses([response_id]):
             case_intake_response(response_id)
         return
-    if _elsewhere and workspace_id is not None and not _needs_facts(workspace_id):
+    if _elsewhere and not _needs_facts(workspace_id):
         return  # the checker process reads it from the database (``cases_follow``)
     global _thread
     with _state:

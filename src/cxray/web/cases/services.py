@@ -392,13 +392,9 @@ def case_open_for_response(*, response: SurveyResponse, now: datetime | None = N
 
     Runs once per response: a response already linked to a case returns that case.
     """
-    if response.survey.type in EMPLOYEE_METRICS:
-        _mark_checked([response.pk], now or timezone.now())
-        return None
     linked = CaseFeedback.objects.filter(response=response).select_related("case").first()
-    if linked is not None:
-        case = linked.case
-    else:
+    case = linked.case if linked is not None else None
+    if case is None and response.survey.type not in EMPLOYEE_METRICS:
         case, _joined = case_open_for_feedback(
             workspace=response.workspace,
             item=FeedbackItem.of_response(response),
@@ -491,7 +487,7 @@ def _intake_batch(response_ids: list[int], *, now: datetime | None) -> int:
     items = [FeedbackItem.of_response(r) for r in responses]
     facts = text_facts([it.text for it in items])
     settings: dict[int, CaseSettings] = {}
-    needs_facts: dict[int, bool] = {}
+    needs_facts = workspaces_needing_facts({r.workspace_id for r in responses})
     now = now or timezone.now()
     todo: list[_Intake] = []
     for response, item, (negative, theme) in zip(responses, items, facts, strict=True):
@@ -503,11 +499,8 @@ def _intake_batch(response_ids: list[int], *, now: datetime | None) -> int:
         if not (low or negative):
             continue
         one = _Intake(response=response, item=item, low=low, theme=theme)
-        if item.customer_id:
-            if ws.pk not in needs_facts:
-                needs_facts[ws.pk] = _needs_customer_facts(ws)
-            if needs_facts[ws.pk]:
-                one.segment, one.value = customer_facts(ws, item.customer_id, now)
+        if item.customer_id and ws.pk in needs_facts:
+            one.segment, one.value = customer_facts(ws, item.customer_id, now)
         todo.append(one)
     if not todo:
         with _intake_write():
